@@ -1,0 +1,91 @@
+// The typed container configuration: the part of an OCI runtime-spec 1.x config.json that
+// crun-lite reads. parse.cpp fills it from JSON; validate.cpp checks it; the runtime executes it.
+// Field names follow the spec's JSON names so that an error path maps straight onto a member.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crunlite::spec {
+
+// The annotation by which a config declares its root.path to be an image: the read-only lower
+// dir of an overlay, with a fresh upper and work dir for every container. The only value is
+// "overlay". Without it, root.path is used as it is, as runc would.
+inline constexpr const char *rootfs_mode_annotation = "io.crun-lite.rootfs";
+inline constexpr const char *rootfs_mode_overlay = "overlay";
+
+enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
+
+struct Namespace {
+    NamespaceType type;
+    std::string path; // empty: create a new namespace; otherwise join the one at this path
+};
+
+struct Mount {
+    std::string destination;
+    std::string type;
+    std::string source;
+    std::vector<std::string> options;
+};
+
+struct User {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::optional<uint32_t> umask;
+    std::vector<uint32_t> additional_gids;
+};
+
+struct Process {
+    bool terminal = false;
+    User user;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd;
+};
+
+struct Root {
+    std::string path;
+    bool readonly = false;
+};
+
+struct Linux {
+    std::vector<Namespace> namespaces;
+};
+
+struct Config {
+    std::string oci_version;
+    Root root;
+    std::optional<Process> process; // the spec allows a config without one (create, not start)
+    std::string hostname;
+    std::string domainname;
+    std::vector<Mount> mounts;
+    std::map<std::string, std::string> annotations;
+    Linux linux;
+
+    // JSON paths of spec fields that are present and ask for something crun-lite does not do
+    // yet (`linux.seccomp`, `process.capabilities`); validation refuses each by name.
+    std::vector<std::string> unsupported;
+
+    bool wants_overlay() const
+    {
+        auto mode = annotations.find(rootfs_mode_annotation);
+        return mode != annotations.end() && mode->second == rootfs_mode_overlay;
+    }
+
+    bool has_namespace(NamespaceType type) const
+    {
+        for (const auto &ns : linux.namespaces)
+            if (ns.type == type)
+                return true;
+        return false;
+    }
+};
+
+// The spec's name of a namespace type ("network" for NamespaceType::network).
+const char *namespace_type_name(NamespaceType type);
+std::optional<NamespaceType> namespace_type_from_name(const std::string &name);
+
+} // namespace crunlite::spec

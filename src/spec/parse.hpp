@@ -1,0 +1,27 @@
+// parse: config.json text -> spec::Config.
+//
+// Input is untrusted text. Every problem names its JSON path and what was expected
+// (`process.args[1]: expected a string, got a number`); parsing goes on after a wrong type, so
+// one pass reports them all. Unknown keys are ignored, as the spec asks; known spec fields that
+// crun-lite does not implement yet are listed in Config::unsupported for validation to refuse.
+// Nothing on the host is looked at.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/config.hpp"
+
+namespace crunlite::spec {
+
+struct ParseResult {
+    Config config;                     // meaningful only when problems is empty
+    std::vector<std::string> problems; // each "<json path>: <what is wrong>"
+
+    bool ok() const { return problems.empty(); }
+};
+
+ParseResult parse_config(std::string_view json_text);
+
+} // namespace crunlite::spec

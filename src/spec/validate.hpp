@@ -1,0 +1,33 @@
+// validate: semantic checks over a parsed Config, before anything on the host is changed.
+//
+// Reports every problem, not only the first, each naming its JSON path. It may look at the host
+// (root.path must be a directory, a namespace path must be a namespace of the right type) but
+// never changes it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spec/config.hpp"
+
+namespace crunlite::spec {
+
+struct ValidateOptions {
+    std::string bundle_dir;       // absolute; root.path and relative mount sources resolve here
+    bool process_required = true; // `run` and `start` need a process; `create` alone does not
+};
+
+struct Findings {
+    std::vector<std::string> errors;   // each "<json path>: <what is wrong>"
+    std::vector<std::string> warnings; // accepted, but worth telling the user
+
+    bool ok() const { return errors.empty(); }
+};
+
+Findings validate_config(const Config &config, const ValidateOptions &options);
+
+// Lexically normalises an absolute container path: collapses `//` and `.`, resolves `..`.
+// Returns false when `..` would climb above `/`.
+bool normalize_container_path(const std::string &path, std::string &normalized);
+
+} // namespace crunlite::spec
