@@ -39,6 +39,20 @@ public:
 
     int errnum() const { return errnum_; }
 
+    // The status the command should exit with when this error ends it: 1 unless a stage knows
+    // better (127 for a command missing in the image, as a shell would say).
+    int exit_status() const { return exit_status_; }
+    Error &with_exit_status(int status) &
+    {
+        exit_status_ = status;
+        return *this;
+    }
+    Error &&with_exit_status(int status) &&
+    {
+        exit_status_ = status;
+        return std::move(*this);
+    }
+
     // "outer: inner: innermost: strerror".
     std::string render() const;
 
@@ -46,6 +60,7 @@ private:
     Error(int errnum, std::string what) : errnum_(errnum) { context_.push_back(std::move(what)); }
 
     int errnum_;
+    int exit_status_ = 1;
     std::vector<std::string> context_;
 };
 

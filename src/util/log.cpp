@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <ctime>
+#include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "util/time.hpp"
 
 namespace crunlite::log {
 namespace {
@@ -25,18 +27,6 @@ const char *level_name(Level level)
         return "debug";
     }
     return "unknown";
-}
-
-std::string rfc3339_now()
-{
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    tm utc{};
-    gmtime_r(&now.tv_sec, &utc);
-    char text[64];
-    size_t length = strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    snprintf(text + length, sizeof text - length, ".%09ldZ", now.tv_nsec);
-    return text;
 }
 
 // One write(2) per line, so lines from concurrent processes sharing a log never interleave.

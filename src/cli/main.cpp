@@ -1,0 +1,128 @@
+// crun-lite's entry point: global options, then one subcommand.
+//
+// Global options come before the subcommand, as with runc and crun:
+//   crun-lite [--root DIR] [--log FILE] [--log-format text|json] [--debug] <command> [args]
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "cli/commands.hpp"
+#include "runtime/run.hpp"
+#include "state/state.hpp"
+#include "util/log.hpp"
+
+namespace {
+
+using crunlite::cli::Arguments;
+using crunlite::cli::GlobalOptions;
+
+struct Command {
+    std::string_view name;
+    int (*run)(const GlobalOptions &, const Arguments &);
+    std::string_view summary;
+};
+
+constexpr Command commands[] = {
+    {"run", crunlite::cli::run_command, "run a container in the foreground"},
+    {"spec", crunlite::cli::spec_command, "write a default config.json"},
+};
+
+void print_help()
+{
+    std::cout << "Usage: crun-lite [global options] <command> [options]\n\n"
+                 "crun-lite runs OCI containers.\n\nCommands:\n";
+    for (const auto &command : commands)
+        std::cout << "  " << command.name << std::string(10 - command.name.size(), ' ')
+                  << command.summary << "\n";
+    std::cout << "\nGlobal options:\n"
+                 "  --root DIR              state directory (default: /run/crun-lite)\n"
+                 "  --data-root DIR         overlay layers of containers (default: "
+                 "/var/lib/crun-lite)\n"
+                 "  --log FILE              write the log to FILE instead of stderr\n"
+                 "  --log-format text|json  log line format (default: text)\n"
+                 "  --debug                 log every step\n"
+                 "  --version               print the version\n"
+                 "  -h, --help              show this help\n\n"
+                 "`crun-lite <command> --help` describes a command.\n";
+}
+
+// The value of `--name VALUE` or `--name=VALUE` at argv[index]; advances index past it.
+bool take_value(int argc, char **argv, int &index, std::string_view name, std::string &value)
+{
+    std::string_view arg = argv[index];
+    if (arg == name) {
+        if (index + 1 >= argc)
+            return false;
+        value = argv[++index];
+        return true;
+    }
+    if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
+        value = std::string(arg.substr(name.size() + 1));
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    GlobalOptions global;
+    global.state_root = crunlite::state::default_state_root;
+    global.data_root = crunlite::runtime::default_data_root;
+    crunlite::log::Options log_options;
+    std::string log_format = "text";
+
+    int index = 1;
+    for (; index < argc && argv[index][0] == '-'; ++index) {
+        std::string_view arg = argv[index];
+        if (arg == "--help" || arg == "-h") {
+            print_help();
+            return 0;
+        }
+        if (arg == "--version" || arg == "-v") {
+            std::cout << "crun-lite version " << CRUN_LITE_VERSION << "\n"
+                      << "spec: 1.2.0\n";
+            return 0;
+        }
+        if (arg == "--debug") {
+            log_options.level = crunlite::log::Level::debug;
+            continue;
+        }
+        if (take_value(argc, argv, index, "--root", global.state_root) ||
+            take_value(argc, argv, index, "--data-root", global.data_root) ||
+            take_value(argc, argv, index, "--log", log_options.file) ||
+            take_value(argc, argv, index, "--log-format", log_format))
+            continue;
+        std::cerr << "crun-lite: unknown global option `" << arg << "` (see `crun-lite --help`)\n";
+        return 1;
+    }
+
+    if (log_format != "text" && log_format != "json") {
+        std::cerr << "crun-lite: --log-format: expected `text` or `json`, got `" << log_format
+                  << "`\n";
+        return 1;
+    }
+    log_options.format =
+        log_format == "json" ? crunlite::log::Format::json : crunlite::log::Format::text;
+    std::string problem;
+    if (!crunlite::log::configure(log_options, problem)) {
+        std::cerr << "crun-lite: " << problem << "\n";
+        return 1;
+    }
+
+    if (index >= argc) {
+        print_help();
+        return 1;
+    }
+    std::string_view name = argv[index];
+    for (const auto &command : commands) {
+        if (command.name != name)
+            continue;
+        Arguments args{"crun-lite " + std::string(name)};
+        args.insert(args.end(), argv + index + 1, argv + argc);
+        return command.run(global, args);
+    }
+    crunlite::log::error("unknown command `" + std::string(name) + "` (see `crun-lite --help`)");
+    return 1;
+}

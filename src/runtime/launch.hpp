@@ -1,0 +1,47 @@
+// What the runtime decides before it clones the container's first process, shared by the
+// parent (run.cpp) and the child (init.cpp). The child is a clone of the parent, so it reads
+// the plan from its copy of memory; nothing is serialised.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spec/bundle.hpp"
+#include "util/unique_fd.hpp"
+
+namespace crunlite::runtime {
+
+// An existing namespace named by `linux.namespaces[].path`, opened by the parent before clone.
+struct NamespaceJoin {
+    spec::NamespaceType type;
+    int clone_flag; // CLONE_NEW*
+    UniqueFd fd;
+};
+
+struct OverlayLayers {
+    std::string lower; // the image: never written
+    std::string upper; // this container's writes
+    std::string work;  // overlayfs's scratch dir, on the same filesystem as upper
+};
+
+struct LaunchPlan {
+    std::string id;
+    const spec::Bundle *bundle = nullptr;
+
+    // The host directory that becomes the container's `/`: the overlay's mount point in overlay
+    // mode, otherwise root.path itself.
+    std::string root_dir;
+    bool overlay = false;
+    OverlayLayers layers; // only in overlay mode
+
+    uint64_t clone_flags = 0;            // CLONE_NEW* for the namespaces to create
+    std::vector<NamespaceJoin> joins;    // namespaces to enter, pid already entered by the parent
+    bool die_with_runtime = false;       // foreground run: the container goes if the runtime dies
+};
+
+// The child's side: sets up the container per `plan`, reports ready over `channel`, waits for
+// start and execs process.args. Never returns.
+[[noreturn]] void container_init(const LaunchPlan &plan, class SyncChannel &channel);
+
+} // namespace crunlite::runtime

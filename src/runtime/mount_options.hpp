@@ -1,0 +1,20 @@
+// Mount options as config.json spells them (`ro`, `nosuid`, `rbind`, `rprivate`, `size=64k`)
+// turned into what mount(2) takes: flags, propagation and the filesystem's data string.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace crunlite::runtime {
+
+struct MountOptions {
+    unsigned long flags = 0;       // MS_RDONLY, MS_NOSUID, ... for the mount call itself
+    unsigned long propagation = 0; // MS_PRIVATE, MS_SLAVE, ... (| MS_REC), applied afterwards
+    bool bind = false;             // `bind` or `rbind`
+    bool recursive = false;        // `rbind`
+    std::string data;              // everything else, comma-joined, for the filesystem
+};
+
+MountOptions parse_mount_options(const std::vector<std::string> &options);
+
+} // namespace crunlite::runtime

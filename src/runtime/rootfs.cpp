@@ -1,0 +1,191 @@
+#include "runtime/rootfs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/mount_options.hpp"
+#include "spec/validate.hpp"
+#include "sys/paths.hpp"
+#include "util/log.hpp"
+
+namespace crunlite::runtime {
+namespace {
+
+// overlayfs reads `,` and `:` in its option string as separators; a backslash escapes them.
+std::string escape_overlay_path(const std::string &path)
+{
+    std::string escaped;
+    for (char c : path) {
+        if (c == ',' || c == ':' || c == '\\')
+            escaped += '\\';
+        escaped += c;
+    }
+    return escaped;
+}
+
+bool is_bind(const spec::Mount &mount, const MountOptions &options)
+{
+    return options.bind || mount.type == "bind" || mount.type == "rbind";
+}
+
+std::string container_destination(const spec::Mount &mount)
+{
+    std::string normalized;
+    // Validation already refused destinations that climb out of `/`.
+    spec::normalize_container_path(mount.destination, normalized);
+    return normalized;
+}
+
+// Makes the mount point: a file for a bind of a file, a directory for everything else.
+Result<UniqueFd> make_mount_point(int root_fd, const std::string &destination,
+                                  const std::string &bind_source)
+{
+    if (!bind_source.empty()) {
+        struct stat info {};
+        if (::stat(bind_source.c_str(), &info) != 0)
+            return Error::from_errno("stat `" + bind_source + "`");
+        if (!S_ISDIR(info.st_mode))
+            return sys::make_file_in_root(root_fd, destination, 0644);
+    }
+    return sys::make_directories_in_root(root_fd, destination, 0755);
+}
+
+Status bind_mount(const spec::Mount &mount, const MountOptions &options, int root_fd,
+                  const std::string &source, const std::string &destination)
+{
+    auto target = TRY(make_mount_point(root_fd, destination, source));
+    unsigned long flags = MS_BIND | (options.recursive ? MS_REC : 0);
+    if (::mount(source.c_str(), sys::fd_path(target.get()).c_str(), nullptr, flags, nullptr) != 0)
+        return Error::from_errno("bind `" + mount.source + "` to `" + destination + "`");
+
+    // A bind mount ignores flags on the first call: they take a remount of the new mount, which
+    // the destination now resolves to.
+    if (options.flags == 0)
+        return Ok{};
+    auto mounted = TRY(sys::open_in_root(root_fd, destination, O_PATH));
+    unsigned long remount = MS_BIND | MS_REMOUNT | options.flags;
+    if (::mount(nullptr, sys::fd_path(mounted.get()).c_str(), nullptr, remount, nullptr) != 0)
+        return Error::from_errno("remount `" + destination + "` with its options");
+    return Ok{};
+}
+
+Status filesystem_mount(const spec::Mount &mount, const MountOptions &options, int root_fd,
+                        const std::string &destination)
+{
+    auto target = TRY(sys::make_directories_in_root(root_fd, destination, 0755));
+    const char *data = options.data.empty() ? nullptr : options.data.c_str();
+    if (::mount(mount.source.c_str(), sys::fd_path(target.get()).c_str(), mount.type.c_str(),
+                options.flags, data) != 0)
+        return Error::from_errno("mount `" + mount.type + "` on `" + destination + "`");
+    return Ok{};
+}
+
+Status apply_propagation(const MountOptions &options, int root_fd, const std::string &destination)
+{
+    if (options.propagation == 0)
+        return Ok{};
+    auto mounted = TRY(sys::open_in_root(root_fd, destination, O_PATH));
+    if (::mount(nullptr, sys::fd_path(mounted.get()).c_str(), nullptr, options.propagation,
+                nullptr) != 0)
+        return Error::from_errno("set propagation of `" + destination + "`");
+    return Ok{};
+}
+
+Status mount_one(const spec::Mount &mount, int root_fd, const std::string &bundle_dir)
+{
+    MountOptions options = parse_mount_options(mount.options);
+    std::string destination = container_destination(mount);
+    log::debug("mount " + (mount.type.empty() ? std::string("bind") : mount.type) + " `" +
+               mount.source + "` on `" + destination + "` options `" + options.data + "`");
+
+    if (is_bind(mount, options)) {
+        MountOptions bind_options = options;
+        bind_options.recursive = options.recursive || mount.type == "rbind";
+        std::string source = spec::absolute_path(bundle_dir, mount.source);
+        TRY(bind_mount(mount, bind_options, root_fd, source, destination));
+    } else {
+        TRY(filesystem_mount(mount, options, root_fd, destination));
+    }
+    return apply_propagation(options, root_fd, destination);
+}
+
+} // namespace
+
+Status isolate_mount_propagation()
+{
+    if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
+        return Error::from_errno("make the container's mounts slaves of the host's");
+    return Ok{};
+}
+
+Result<UniqueFd> mount_root(const LaunchPlan &plan)
+{
+    if (plan.overlay) {
+        std::string data = "lowerdir=" + escape_overlay_path(plan.layers.lower) +
+                           ",upperdir=" + escape_overlay_path(plan.layers.upper) +
+                           ",workdir=" + escape_overlay_path(plan.layers.work);
+        log::debug("mount overlay on `" + plan.root_dir + "`: " + data);
+        if (::mount("overlay", plan.root_dir.c_str(), "overlay", 0, data.c_str()) != 0)
+            return Error::from_errno("mount overlay of image `" + plan.layers.lower + "` on `" +
+                                     plan.root_dir + "`");
+    } else {
+        // pivot_root needs the new root to be a mount point of its own.
+        if (::mount(plan.root_dir.c_str(), plan.root_dir.c_str(), nullptr, MS_BIND | MS_REC,
+                    nullptr) != 0)
+            return Error::from_errno("bind root `" + plan.root_dir + "` onto itself");
+    }
+
+    UniqueFd root(::open(plan.root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root)
+        return Error::from_errno("open root `" + plan.root_dir + "`");
+    return root;
+}
+
+Status mount_config_mounts(int root_fd, const spec::Bundle &bundle)
+{
+    const auto &mounts = bundle.config.mounts;
+    for (size_t i = 0; i < mounts.size(); ++i)
+        TRY_CONTEXT(mount_one(mounts[i], root_fd, bundle.dir), "mounts[" + std::to_string(i) + "]");
+    return Ok{};
+}
+
+Status pivot_into(int root_fd)
+{
+    if (::fchdir(root_fd) != 0)
+        return Error::from_errno("enter the container root");
+
+    // With new and old root both ".", the old root ends up stacked on top of the new one;
+    // detaching "." then removes it, and no old-root directory is ever needed.
+    if (syscall(SYS_pivot_root, ".", ".") != 0)
+        return Error::from_errno("pivot_root into the container root");
+    if (::umount2(".", MNT_DETACH) != 0)
+        return Error::from_errno("detach the old root");
+    if (::chdir("/") != 0)
+        return Error::from_errno("chdir to the new root");
+    return Ok{};
+}
+
+Status make_root_readonly()
+{
+    struct statvfs info {};
+    if (::statvfs("/", &info) != 0)
+        return Error::from_errno("statvfs `/`");
+
+    // A remount replaces the per-mount flags, so the ones already set are carried over.
+    unsigned long keep = 0;
+    if (info.f_flag & ST_NOSUID)
+        keep |= MS_NOSUID;
+    if (info.f_flag & ST_NODEV)
+        keep |= MS_NODEV;
+    if (info.f_flag & ST_NOEXEC)
+        keep |= MS_NOEXEC;
+    if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr) != 0)
+        return Error::from_errno("remount `/` read-only");
+    return Ok{};
+}
+
+} // namespace crunlite::runtime

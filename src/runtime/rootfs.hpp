@@ -1,0 +1,32 @@
+// rootfs: builds the container's filesystem tree inside its own mount namespace.
+//
+// Runs in the container's first process after clone(CLONE_NEWNS). Every mount made here lives
+// only in that namespace and vanishes with it, so a failure or a killed runtime leaks nothing on
+// the host. Order: root propagation, the root (overlay or bind), config mounts in order, /dev,
+// pivot_root, then read-only root if asked.
+#pragma once
+
+#include "runtime/launch.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace crunlite::runtime {
+
+// Makes every mount in the new namespace a slave of the host's, so nothing made in the
+// container propagates back to the host while host unmounts still reach it.
+Status isolate_mount_propagation();
+
+// Mounts the container's root at plan.root_dir (overlay of the image, or a bind of root.path)
+// and returns an O_PATH fd of it.
+Result<UniqueFd> mount_root(const LaunchPlan &plan);
+
+// Mounts config.json's `mounts`, in order, each destination resolved inside the root.
+Status mount_config_mounts(int root_fd, const spec::Bundle &bundle);
+
+// Makes the root fd the process's `/` and drops the old root entirely.
+Status pivot_into(int root_fd);
+
+// Remounts `/` read-only (root.readonly), keeping its other flags.
+Status make_root_readonly();
+
+} // namespace crunlite::runtime

@@ -1,0 +1,46 @@
+// The channel between the runtime and the container's first process while it is being set up.
+//
+// A SOCK_SEQPACKET socketpair, close-on-exec on both ends: each message is one datagram, and the
+// child's end closes by itself when it execs, so "EOF after start" means the exec succeeded. The
+// child reports `ready` once everything but the exec is done, then waits for `start`. Any failure
+// in the child travels back as an `error` with the message and the exit status to use.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace crunlite::runtime {
+
+enum class SyncKind : unsigned char { ready = 1, start = 2, error = 3 };
+
+struct SyncMessage {
+    SyncKind kind = SyncKind::error;
+    int exit_status = 1; // for `error`: what the runtime should exit with (127: no such command)
+    std::string text;    // for `error`: the rendered message
+};
+
+class SyncChannel {
+public:
+    SyncChannel() = default;
+    explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+
+    Status send(const SyncMessage &message);
+
+    // The next message, or nullopt when the other side has closed its end.
+    Result<std::optional<SyncMessage>> receive();
+
+    void close() { fd_.reset(); }
+    int fd() const { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+};
+
+// {parent end, child end}.
+Result<std::pair<SyncChannel, SyncChannel>> make_sync_channels();
+
+} // namespace crunlite::runtime

@@ -1,0 +1,78 @@
+#include "spec/bundle.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "spec/parse.hpp"
+#include "sys/paths.hpp"
+
+namespace crunlite::spec {
+namespace {
+
+std::string join_lines(const std::vector<std::string> &lines)
+{
+    std::string text;
+    for (const auto &line : lines) {
+        if (!text.empty())
+            text += "\n";
+        text += line;
+    }
+    return text;
+}
+
+Result<std::string> absolute_bundle_dir(const std::string &dir)
+{
+    char *resolved = ::realpath(dir.c_str(), nullptr);
+    if (!resolved)
+        return Error::from_errno("bundle `" + dir + "`");
+    std::string absolute(resolved);
+    free(resolved);
+
+    struct stat info {};
+    if (::stat(absolute.c_str(), &info) != 0)
+        return Error::from_errno("bundle `" + dir + "`");
+    if (!S_ISDIR(info.st_mode))
+        return Error::system(ENOTDIR, "bundle `" + dir + "`");
+    return absolute;
+}
+
+} // namespace
+
+std::string absolute_path(const std::string &base, const std::string &path)
+{
+    std::filesystem::path joined = path.empty() || path.front() != '/' ? base + "/" + path : path;
+    std::string clean = joined.lexically_normal().string();
+    while (clean.size() > 1 && clean.back() == '/')
+        clean.pop_back();
+    return clean;
+}
+
+Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &options)
+{
+    Bundle bundle;
+    bundle.dir = TRY(absolute_bundle_dir(dir));
+
+    std::string config_path = bundle.dir + "/config.json";
+    auto text = sys::read_file(config_path, max_config_size);
+    if (!text)
+        return std::move(text).error().wrap("bundle `" + dir + "`");
+
+    auto parsed = parse_config(*text);
+    if (!parsed.ok())
+        return Error::message(join_lines(parsed.problems));
+
+    ValidateOptions resolved = options;
+    resolved.bundle_dir = bundle.dir;
+    auto findings = validate_config(parsed.config, resolved);
+    if (!findings.ok())
+        return Error::message(join_lines(findings.errors));
+
+    bundle.config = std::move(parsed.config);
+    bundle.rootfs = absolute_path(bundle.dir, bundle.config.root.path);
+    bundle.warnings = std::move(findings.warnings);
+    return bundle;
+}
+
+} // namespace crunlite::spec

@@ -1,0 +1,30 @@
+// A bundle: a directory with config.json. load_bundle reads, parses and validates it, and
+// resolves the paths in it, so the runtime gets a config it can execute as it is.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spec/config.hpp"
+#include "spec/validate.hpp"
+#include "util/error.hpp"
+
+namespace crunlite::spec {
+
+// config.json is small; anything larger than this is not a config.
+inline constexpr size_t max_config_size = 4 * 1024 * 1024;
+
+struct Bundle {
+    std::string dir;    // absolute, no trailing slash
+    std::string rootfs; // root.path, absolute
+    Config config;
+    std::vector<std::string> warnings; // from validation, for the caller to log
+};
+
+// On failure the Error holds one problem per line, each naming its JSON path.
+Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &options);
+
+// `path` if absolute, else `base`/`path`, lexically cleaned of `.` and `//`.
+std::string absolute_path(const std::string &base, const std::string &path);
+
+} // namespace crunlite::spec

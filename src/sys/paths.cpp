@@ -1,0 +1,175 @@
+#include "sys/paths.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace crunlite::sys {
+namespace {
+
+std::vector<std::string> split_components(const std::string &path)
+{
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find('/', start);
+        if (end == std::string::npos)
+            end = path.size();
+        std::string part = path.substr(start, end - start);
+        if (!part.empty() && part != ".")
+            parts.push_back(part);
+        start = end + 1;
+    }
+    return parts;
+}
+
+int openat2_in_root(int root_fd, const std::string &path, int flags)
+{
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    // Magic links (/proc/self/root and friends) could still lead out of the root.
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    std::string relative = path;
+    while (!relative.empty() && relative.front() == '/')
+        relative.erase(0, 1);
+    if (relative.empty())
+        relative = ".";
+    int fd;
+    do {
+        fd = static_cast<int>(syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how));
+    } while (fd < 0 && errno == EAGAIN);
+    return fd;
+}
+
+} // namespace
+
+Status make_directories(const std::string &path, mode_t mode)
+{
+    std::string prefix;
+    for (const auto &part : split_components(path)) {
+        prefix += "/" + part;
+        if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST)
+            return Error::from_errno("create directory `" + prefix + "`");
+    }
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0)
+        return Error::from_errno("stat `" + path + "`");
+    if (!S_ISDIR(info.st_mode))
+        return Error::system(ENOTDIR, "create directory `" + path + "`");
+    return Ok{};
+}
+
+Status write_file_atomic(const std::string &path, const std::string &content, mode_t mode)
+{
+    std::string temporary = path + ".tmp";
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!fd)
+        return Error::from_errno("create `" + temporary + "`");
+
+    size_t written = 0;
+    while (written < content.size()) {
+        ssize_t n = ::write(fd.get(), content.data() + written, content.size() - written);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int saved = errno;
+            ::unlink(temporary.c_str());
+            return Error::system(saved, "write `" + temporary + "`");
+        }
+        written += static_cast<size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
+        int saved = errno;
+        ::unlink(temporary.c_str());
+        return Error::system(saved, "write `" + path + "`");
+    }
+    return Ok{};
+}
+
+Result<std::string> read_file(const std::string &path, size_t max_bytes)
+{
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        return Error::from_errno("open `" + path + "`");
+    std::string content;
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return Error::from_errno("read `" + path + "`");
+        if (n == 0)
+            return content;
+        content.append(buffer, static_cast<size_t>(n));
+        if (content.size() > max_bytes)
+            return Error::message("read `" + path + "`: larger than " +
+                                  std::to_string(max_bytes) + " bytes");
+    }
+}
+
+bool remove_tree(const std::string &path)
+{
+    std::error_code error;
+    std::filesystem::remove_all(path, error);
+    return !error;
+}
+
+Result<UniqueFd> open_in_root(int root_fd, const std::string &path, int flags)
+{
+    int fd = openat2_in_root(root_fd, path, flags);
+    if (fd < 0)
+        return Error::from_errno("open `" + path + "` in the container root");
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> make_directories_in_root(int root_fd, const std::string &path, mode_t mode)
+{
+    UniqueFd current(openat2_in_root(root_fd, "/", O_PATH | O_DIRECTORY));
+    if (!current)
+        return Error::from_errno("open the container root");
+
+    std::string prefix;
+    for (const auto &part : split_components(path)) {
+        prefix += "/" + part;
+        int fd = openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY);
+        if (fd < 0 && errno == ENOENT) {
+            // Made relative to the resolved parent, so the new directory lands inside the root
+            // even when an earlier component was a symlink.
+            if (::mkdirat(current.get(), part.c_str(), mode) != 0 && errno != EEXIST)
+                return Error::from_errno("create directory `" + prefix + "`");
+            fd = openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY);
+        }
+        if (fd < 0)
+            return Error::from_errno("open directory `" + prefix + "`");
+        current.reset(fd);
+    }
+    return current;
+}
+
+Result<UniqueFd> make_file_in_root(int root_fd, const std::string &path, mode_t mode)
+{
+    int fd = openat2_in_root(root_fd, path, O_PATH);
+    if (fd >= 0)
+        return UniqueFd(fd);
+    if (errno != ENOENT)
+        return Error::from_errno("open `" + path + "`");
+
+    std::filesystem::path target(path);
+    std::string name = target.filename();
+    auto parent = TRY(make_directories_in_root(root_fd, target.parent_path(), 0755));
+    UniqueFd created(::openat(parent.get(), name.c_str(),
+                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!created && errno != EEXIST)
+        return Error::from_errno("create file `" + path + "`");
+    return open_in_root(root_fd, path, O_PATH);
+}
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+} // namespace crunlite::sys

@@ -1,0 +1,76 @@
+#include "sys/process.hpp"
+
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "sys/paths.hpp"
+
+namespace crunlite::sys {
+
+Result<pid_t> clone_with_flags(uint64_t clone_flags, UniqueFd *pidfd)
+{
+    clone_args args{};
+    int pidfd_number = -1;
+    args.flags = clone_flags;
+    args.exit_signal = SIGCHLD;
+    if (pidfd) {
+        args.flags |= CLONE_PIDFD;
+        args.pidfd = reinterpret_cast<uint64_t>(&pidfd_number);
+    }
+
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0)
+        return Error::from_errno("clone the container process");
+    if (pid > 0 && pidfd)
+        pidfd->reset(pidfd_number);
+    return static_cast<pid_t>(pid);
+}
+
+std::optional<ProcessStat> read_process_stat(pid_t pid)
+{
+    auto text = read_file("/proc/" + std::to_string(pid) + "/stat", 4096);
+    if (!text)
+        return std::nullopt;
+
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    auto close = text->rfind(')');
+    if (close == std::string::npos)
+        return std::nullopt;
+    ProcessStat stat;
+    unsigned long long start_time = 0;
+    int parent = 0;
+    int matched = sscanf(text->c_str() + close + 1,
+                         " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                         "%*d %*d %llu",
+                         &stat.state, &parent, &start_time);
+    if (matched != 3)
+        return std::nullopt;
+    stat.parent = parent;
+    stat.start_time = start_time;
+    return stat;
+}
+
+std::optional<uint64_t> process_start_time(pid_t pid)
+{
+    auto stat = read_process_stat(pid);
+    if (!stat)
+        return std::nullopt;
+    return stat->start_time;
+}
+
+int shell_exit_status(int wait_status)
+{
+    if (WIFEXITED(wait_status))
+        return WEXITSTATUS(wait_status);
+    if (WIFSIGNALED(wait_status))
+        return 128 + WTERMSIG(wait_status);
+    return 255;
+}
+
+} // namespace crunlite::sys

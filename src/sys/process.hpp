@@ -1,0 +1,35 @@
+// Process helpers: clone3 with namespace flags, and process identity through /proc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace crunlite::sys {
+
+// fork(2) with CLONE_NEW* flags: returns 0 in the child and the child's pid in the parent,
+// where `pidfd` (if given) receives a pidfd for it. The child runs on a copy of the parent's
+// stack, so it may return from this call; it must end with _exit, never by unwinding.
+Result<pid_t> clone_with_flags(uint64_t clone_flags, UniqueFd *pidfd);
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks since boot). A pid plus its start
+// time names one process for good, since pids are reused. nullopt when the process is gone.
+std::optional<uint64_t> process_start_time(pid_t pid);
+
+// Parent pid and state letter of a process (field 4 and 3 of /proc/<pid>/stat).
+struct ProcessStat {
+    char state = '?';
+    pid_t parent = 0;
+    uint64_t start_time = 0;
+};
+std::optional<ProcessStat> read_process_stat(pid_t pid);
+
+// The status a shell would report: the exit code, or 128+N for death by signal N.
+int shell_exit_status(int wait_status);
+
+} // namespace crunlite::sys

@@ -1,0 +1,307 @@
+#include "integration/harness.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "spec/generate.hpp"
+
+extern char **environ;
+
+namespace harness {
+namespace {
+
+std::string make_temp_dir(const std::string &parent, const std::string &prefix)
+{
+    std::filesystem::create_directories(parent);
+    std::string pattern = parent + "/" + prefix + "XXXXXX";
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    return pattern;
+}
+
+std::string env_or_fail(const char *name)
+{
+    const char *value = getenv(name);
+    if (!value) {
+        fprintf(stderr, "integration tests: %s is not set (run them through `meson test`)\n", name);
+        exit(2);
+    }
+    return value;
+}
+
+std::vector<std::string> list_dir(const std::string &dir)
+{
+    std::vector<std::string> names;
+    std::error_code error;
+    for (const auto &entry : std::filesystem::directory_iterator(dir, error))
+        names.push_back(entry.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void drain(int fd, std::string &into, bool &open)
+{
+    char buffer[4096];
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n > 0)
+        into.append(buffer, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR)
+        open = false;
+}
+
+double now_seconds()
+{
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+struct Cleanup {
+    ~Cleanup()
+    {
+        for (const auto &dir : dirs)
+            std::filesystem::remove_all(dir);
+    }
+    std::vector<std::string> dirs;
+};
+Cleanup roots_cleanup;
+
+} // namespace
+
+const std::string &source_dir()
+{
+    static const std::string dir = env_or_fail("CRUN_LITE_SOURCE");
+    return dir;
+}
+
+const std::string &image_dir()
+{
+    static const std::string dir = [] {
+        std::string path = source_dir() + "/images/busybox";
+        if (!exists(path + "/bin/busybox")) {
+            fprintf(stderr, "integration tests: no image at %s (run tools/make-busybox-image)\n",
+                    path.c_str());
+            exit(2);
+        }
+        return path;
+    }();
+    return dir;
+}
+
+const std::string &state_root()
+{
+    static const std::string dir = [] {
+        std::string path = make_temp_dir("/run", "crun-lite-test-state-");
+        roots_cleanup.dirs.push_back(path);
+        return path;
+    }();
+    return dir;
+}
+
+const std::string &data_root()
+{
+    static const std::string dir = [] {
+        std::string path = make_temp_dir("/var/lib/crun-lite-tests", "data-");
+        roots_cleanup.dirs.push_back(path);
+        return path;
+    }();
+    return dir;
+}
+
+Running::Running(Running &&other) noexcept
+    : pid_(other.pid_), out_fd_(other.out_fd_), err_fd_(other.err_fd_), waited_(other.waited_)
+{
+    other.waited_ = true;
+}
+
+Running::~Running()
+{
+    if (!waited_) {
+        kill(pid_, SIGKILL);
+        wait();
+    }
+}
+
+Outcome Running::wait()
+{
+    Outcome outcome;
+    bool out_open = true, err_open = true;
+    double deadline = now_seconds() + 60;
+    while (out_open || err_open) {
+        pollfd fds[2] = {{out_open ? out_fd_ : -1, POLLIN, 0}, {err_open ? err_fd_ : -1, POLLIN, 0}};
+        if (poll(fds, 2, 1000) < 0 && errno != EINTR)
+            break;
+        if (now_seconds() > deadline) {
+            FAIL_CHECK("crun-lite did not finish within 60 s; killed");
+            kill(pid_, SIGKILL);
+            break;
+        }
+        if (fds[0].revents)
+            drain(out_fd_, outcome.out, out_open);
+        if (fds[1].revents)
+            drain(err_fd_, outcome.err, err_open);
+    }
+    close(out_fd_);
+    close(err_fd_);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    waited_ = true;
+    outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return outcome;
+}
+
+Running start_crun_lite(const std::vector<std::string> &args)
+{
+    static const std::string binary = env_or_fail("CRUN_LITE_BIN");
+    std::vector<std::string> full = {binary, "--root", state_root(), "--data-root", data_root()};
+    full.insert(full.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (auto &arg : full)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    int out[2], err[2];
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(err, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid = 0;
+    int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    close(err[1]);
+    REQUIRE(spawned == 0);
+    return Running(pid, out[0], err[0]);
+}
+
+Outcome crun_lite(const std::vector<std::string> &args) { return start_crun_lite(args).wait(); }
+
+Bundle::Bundle(const std::string &script)
+{
+    dir_ = make_temp_dir("/tmp", "crun-lite-bundle-");
+    crunlite::spec::GenerateOptions options;
+    options.root_path = image_dir();
+    options.args = {"sh", "-c", script};
+    config = crunlite::spec::generate_config(options);
+    write();
+}
+
+Bundle::~Bundle() { std::filesystem::remove_all(dir_); }
+
+void Bundle::write() const { write_text(dir_ + "/config.json", config.dump(2)); }
+
+TempDir::TempDir() : path_(make_temp_dir("/tmp", "crun-lite-test-")) {}
+TempDir::~TempDir() { std::filesystem::remove_all(path_); }
+
+HostSnapshot HostSnapshot::take()
+{
+    HostSnapshot snapshot;
+    snapshot.mountinfo = read_text("/proc/self/mountinfo");
+    snapshot.state_entries = list_dir(state_root());
+    snapshot.data_entries = list_dir(data_root());
+    snapshot.image_hash = tree_hash(image_dir());
+    return snapshot;
+}
+
+std::string differences(const HostSnapshot &before, const HostSnapshot &after)
+{
+    std::string report;
+    if (before.mountinfo != after.mountinfo)
+        report += "host mounts changed:\n" + after.mountinfo;
+    if (before.state_entries != after.state_entries)
+        report += "state root changed (" + std::to_string(after.state_entries.size()) + " entries)\n";
+    if (before.data_entries != after.data_entries)
+        report += "data root changed (" + std::to_string(after.data_entries.size()) + " entries)\n";
+    if (before.image_hash != after.image_hash)
+        report += "the image changed\n";
+    return report;
+}
+
+std::string tree_hash(const std::string &dir)
+{
+    std::vector<std::string> lines;
+    for (const auto &entry : std::filesystem::recursive_directory_iterator(dir)) {
+        struct stat info {};
+        lstat(entry.path().c_str(), &info);
+        std::ostringstream line;
+        line << entry.path().string() << " " << std::oct << info.st_mode << std::dec << " "
+             << info.st_uid << ":" << info.st_gid;
+        if (S_ISLNK(info.st_mode))
+            line << " -> " << std::filesystem::read_symlink(entry.path()).string();
+        else if (S_ISREG(info.st_mode))
+            line << " " << std::hash<std::string>{}(read_text(entry.path()));
+        lines.push_back(line.str());
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string all;
+    for (const auto &line : lines)
+        all += line + "\n";
+    return std::to_string(std::hash<std::string>{}(all)) + "/" + std::to_string(lines.size());
+}
+
+std::string read_text(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+void write_text(const std::string &path, const std::string &text)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    REQUIRE(out.good());
+}
+
+bool exists(const std::string &path)
+{
+    struct stat info {};
+    return lstat(path.c_str(), &info) == 0;
+}
+
+std::vector<pid_t> processes_matching(const std::string &needle)
+{
+    std::vector<pid_t> found;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
+        pid_t pid = atoi(entry.path().filename().c_str());
+        if (pid <= 0 || pid == getpid())
+            continue;
+        std::string cmdline = read_text(entry.path().string() + "/cmdline");
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        if (cmdline.find(needle) != std::string::npos)
+            found.push_back(pid);
+    }
+    return found;
+}
+
+bool wait_for_file(const std::string &path, double seconds)
+{
+    double deadline = now_seconds() + seconds;
+    while (now_seconds() < deadline) {
+        if (exists(path) && !read_text(path).empty())
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+} // namespace harness

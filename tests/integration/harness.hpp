@@ -1,0 +1,107 @@
+// What the integration tests share: running the crun-lite binary, throwaway bundles on the
+// busybox image, and snapshots of the host to prove a command left nothing behind.
+//
+// Every test runs real containers as root. Each test process uses its own state root and data
+// root (under /run and /var/lib), so a snapshot sees exactly what crun-lite made.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+struct Outcome {
+    int status = -1; // exit status as a shell reports it
+    std::string out;
+    std::string err;
+};
+
+// A crun-lite process started in the background; wait() collects its output and status.
+class Running {
+public:
+    Running(pid_t pid, int out_fd, int err_fd) : pid_(pid), out_fd_(out_fd), err_fd_(err_fd) {}
+    Running(Running &&other) noexcept;
+    Running(const Running &) = delete;
+    ~Running();
+
+    pid_t pid() const { return pid_; }
+    Outcome wait();
+
+private:
+    pid_t pid_;
+    int out_fd_;
+    int err_fd_;
+    bool waited_ = false;
+};
+
+// The roots this test process gives crun-lite, created on first use.
+const std::string &state_root();
+const std::string &data_root();
+
+// The busybox image (images/busybox in the source tree); fails the test run if missing.
+const std::string &image_dir();
+const std::string &source_dir();
+
+// crun-lite with the test's --root and --data-root, then `args`. Times out after 60 s.
+Outcome crun_lite(const std::vector<std::string> &args);
+Running start_crun_lite(const std::vector<std::string> &args);
+
+// A temporary bundle directory whose config is the generator's default on the busybox image
+// (overlay mode) running `sh -c script`. Tests edit `config` and call write().
+class Bundle {
+public:
+    explicit Bundle(const std::string &script = "true");
+    ~Bundle();
+    Bundle(const Bundle &) = delete;
+
+    nlohmann::json config;
+    const std::string &dir() const { return dir_; }
+    void write() const;
+
+private:
+    std::string dir_;
+};
+
+// A temporary directory removed with its contents at the end of the scope.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir &) = delete;
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+// What a failed or finished command must leave as it found it.
+struct HostSnapshot {
+    std::string mountinfo;
+    std::vector<std::string> state_entries;
+    std::vector<std::string> data_entries;
+    std::string image_hash;
+
+    static HostSnapshot take();
+};
+
+// Describes every difference; empty when the host is as it was.
+std::string differences(const HostSnapshot &before, const HostSnapshot &after);
+
+// Names, modes, owners, link targets and contents of every file below `dir`, hashed.
+std::string tree_hash(const std::string &dir);
+
+std::string read_text(const std::string &path);
+void write_text(const std::string &path, const std::string &text);
+bool exists(const std::string &path);
+
+// Pids of host processes whose command line contains `needle`.
+std::vector<pid_t> processes_matching(const std::string &needle);
+
+// Polls for a file to appear; false after `seconds`.
+bool wait_for_file(const std::string &path, double seconds);
+
+} // namespace harness

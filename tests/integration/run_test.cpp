@@ -1,0 +1,64 @@
+// `crun-lite run`: output from inside, both command-line forms, the example bundle.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include "integration/harness.hpp"
+
+using namespace harness;
+
+TEST_CASE("run: a command's output comes from inside the container")
+{
+    Bundle bundle("echo hello from $(hostname)");
+    auto before = HostSnapshot::take();
+
+    auto outcome = crun_lite({"run", bundle.dir()});
+
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out == "hello from crun-lite\n");
+    CHECK(outcome.err == "");
+    CHECK(differences(before, HostSnapshot::take()) == "");
+}
+
+TEST_CASE("run: the OCI form takes the id and --bundle")
+{
+    Bundle bundle("echo oci form");
+    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), "my-container"});
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out == "oci form\n");
+}
+
+TEST_CASE("run: the example bundle prints from inside the container")
+{
+    auto outcome = crun_lite({"run", source_dir() + "/bundles/busybox"});
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out.find("hello from inside the container") != std::string::npos);
+    CHECK(outcome.out.find("pid=1") != std::string::npos);
+}
+
+TEST_CASE("run: while running, the id is taken in the state root and the overlay is in place")
+{
+    TempDir scratch;
+    Bundle bundle("sleep 30");
+    auto running = start_crun_lite(
+        {"run", "--bundle", bundle.dir(), "--pid-file", scratch.path() + "/pid", "busy-id"});
+    REQUIRE(wait_for_file(scratch.path() + "/pid", 10));
+
+    CHECK(exists(state_root() + "/busy-id/state.json"));
+    CHECK(exists(data_root() + "/busy-id/upper"));
+    auto second = crun_lite({"run", "--bundle", bundle.dir(), "busy-id"});
+    CHECK(second.status == 1);
+    CHECK(second.err == "crun-lite: run `busy-id`: container `busy-id` already exists\n");
+
+    kill(std::stoi(read_text(scratch.path() + "/pid")), SIGKILL);
+    auto outcome = running.wait();
+    CHECK(outcome.status == 137);
+    CHECK_FALSE(exists(state_root() + "/busy-id"));
+    CHECK_FALSE(exists(data_root() + "/busy-id"));
+}
+
+TEST_CASE("run: --help explains how the two forms are told apart")
+{
+    auto outcome = crun_lite({"run", "--help"});
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out.find("holding `/`") != std::string::npos);
+}
