@@ -1,0 +1,506 @@
+// parse: config.json text -> spec::Config, plus every problem found on the way.
+//
+// Two passes. nlohmann::json builds the document while a callback watches for what it would
+// accept silently (a repeated key, absurd nesting); then a decoder walks the fields crun-lite
+// knows, checking each type. Nothing here looks at the host.
+#include "spec/parse.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace crunlite::spec {
+namespace {
+
+// ordered_json keeps members in document order, so problems among annotations are reported in
+// the order the user wrote them.
+using Json = nlohmann::ordered_json;
+
+// Real configs nest five or six levels; the cap keeps a hostile file from costing memory and
+// time in a runtime that runs as root.
+constexpr size_t max_depth = 64;
+
+// Thrown from the parser callback: stopping at once is cheaper than parsing the rest.
+struct TooDeep {};
+
+std::string child_path(const std::string &parent, const std::string &key)
+{
+    return parent.empty() ? key : parent + "." + key;
+}
+
+std::string element_path(const std::string &parent, size_t index)
+{
+    return parent + "[" + std::to_string(index) + "]";
+}
+
+// Watches parser events for the two things the DOM cannot show afterwards: a key given twice in
+// one object (the DOM keeps only the last) and nesting deeper than max_depth.
+class EventWatcher {
+public:
+    explicit EventWatcher(std::vector<std::string> &problems) : problems_(problems) {}
+
+    bool on_event(Json::parse_event_t event, const Json &parsed)
+    {
+        using Event = Json::parse_event_t;
+        switch (event) {
+        case Event::object_start:
+        case Event::array_start:
+            enter_element();
+            if (frames_.size() >= max_depth)
+                throw TooDeep{};
+            frames_.push_back(Frame{event == Event::object_start, {}, {}, 0, false});
+            break;
+        case Event::object_end:
+        case Event::array_end:
+            frames_.pop_back();
+            break;
+        case Event::key:
+            on_key(parsed.get<std::string>());
+            break;
+        case Event::value:
+            enter_element();
+            break;
+        }
+        return true;
+    }
+
+private:
+    struct Frame {
+        bool is_object;
+        std::set<std::string> keys;
+        std::string key; // the member being parsed, in an object
+        size_t index;    // the element being parsed, in an array
+        bool started;    // whether index names an element yet
+    };
+
+    // A value starts; inside an array that moves the element index on.
+    void enter_element()
+    {
+        if (frames_.empty() || frames_.back().is_object)
+            return;
+        Frame &array = frames_.back();
+        if (array.started)
+            ++array.index;
+        array.started = true;
+    }
+
+    void on_key(const std::string &key)
+    {
+        Frame &object = frames_.back();
+        if (!object.keys.insert(key).second)
+            problems_.push_back(child_path(path_of_innermost(), key) + ": duplicate key");
+        object.key = key;
+    }
+
+    // The JSON path of the container being parsed right now.
+    std::string path_of_innermost() const
+    {
+        std::string path;
+        for (size_t i = 0; i + 1 < frames_.size(); ++i) {
+            const Frame &frame = frames_[i];
+            path = frame.is_object ? child_path(path, frame.key) : element_path(path, frame.index);
+        }
+        return path;
+    }
+
+    std::vector<std::string> &problems_;
+    std::vector<Frame> frames_;
+};
+
+// The line and column of byte `offset`: the last byte the parser read (1-based), so the end of
+// the offending token. Computed here rather than taken from the exception text, whose column is
+// 0 when that byte is a newline.
+std::string position_of(std::string_view text, size_t offset)
+{
+    size_t index = std::min(offset > 0 ? offset - 1 : 0, text.size());
+    size_t line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < index; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(index - line_start + 1);
+}
+
+// nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, column 9: syntax
+// error while parsing object key - unexpected '}'; expected string literal". Keep what follows
+// " - ", and drop "; last read: '...'": it echoes raw input, which may be invalid UTF-8.
+std::string short_reason(const std::string &what)
+{
+    std::string reason = what;
+    if (auto dash = reason.find(" - "); dash != std::string::npos)
+        reason = reason.substr(dash + 3);
+    else if (auto bracket = reason.find("] "); bracket != std::string::npos)
+        reason = reason.substr(bracket + 2);
+    if (auto echo = reason.find("; last read:"); echo != std::string::npos)
+        reason.resize(echo);
+    return reason;
+}
+
+// Parses the text into `document`; on failure adds one problem and returns false.
+bool parse_document(std::string_view text, Json &document, std::vector<std::string> &problems)
+{
+    EventWatcher watcher(problems);
+    auto callback = [&watcher](int, Json::parse_event_t event, Json &parsed) {
+        return watcher.on_event(event, parsed);
+    };
+    try {
+        document = Json::parse(text.begin(), text.end(), callback);
+        return true;
+    } catch (const TooDeep &) {
+        problems.push_back("config.json: nesting deeper than " + std::to_string(max_depth) +
+                           " levels");
+    } catch (const Json::parse_error &error) {
+        problems.push_back("config.json: " + position_of(text, error.byte) +
+                           ": syntax error: " + short_reason(error.what()));
+    } catch (const Json::exception &error) {
+        // A number too large for a double lands here, without a position.
+        problems.push_back("config.json: syntax error: " + short_reason(error.what()));
+    }
+    return false;
+}
+
+// "an object", "a string"...: the noun for what a value is, for "expected X, got Y".
+std::string describe(const Json &value)
+{
+    switch (value.type()) {
+    case Json::value_t::object:
+        return "an object";
+    case Json::value_t::array:
+        return "an array";
+    case Json::value_t::string:
+        return "a string";
+    case Json::value_t::boolean:
+        return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+        return "a number";
+    case Json::value_t::null:
+        return "null";
+    default:
+        return "an unexpected value";
+    }
+}
+
+// Whether a present field asks crun-lite to do something. Defaults (false, "", [], {}) do not,
+// so a config that spells them out still runs.
+bool asks_for_something(const Json &value)
+{
+    if (value.is_null())
+        return false;
+    if (value.is_boolean())
+        return value.get<bool>();
+    if (value.is_string())
+        return !value.get_ref<const std::string &>().empty();
+    if (value.is_array() || value.is_object())
+        return !value.empty();
+    return true; // numbers: even 0 sets something (oomScoreAdj 0 is a real request)
+}
+
+// Spec fields crun-lite does not implement yet, by the object that holds them.
+constexpr std::initializer_list<const char *> unsupported_process_fields = {
+    "capabilities", "rlimits",      "apparmorProfile", "noNewPrivileges", "oomScoreAdj",
+    "scheduler",    "selinuxLabel", "ioPriority",      "execCPUAffinity",
+};
+constexpr std::initializer_list<const char *> unsupported_linux_fields = {
+    "uidMappings",  "gidMappings", "timeOffsets",   "devices",     "cgroupsPath",
+    "resources",    "seccomp",     "sysctl",        "maskedPaths", "readonlyPaths",
+    "mountLabel",   "intelRdt",    "personality",   "rootfsPropagation",
+    "memoryPolicy", "netDevices",
+};
+constexpr std::initializer_list<const char *> unsupported_mount_fields = {
+    "uidMappings",
+    "gidMappings",
+};
+
+// Walks a parsed document into a Config. Every reader takes the JSON path of what it reads, so
+// each problem can name it. A member that is null counts as absent, as in Go's encoding/json,
+// which the reference runtime uses.
+class Decoder {
+public:
+    Decoder(Config &config, std::vector<std::string> &problems)
+        : config_(config), problems_(problems)
+    {
+    }
+
+    void decode(const Json &document)
+    {
+        if (auto *version = required(document, "ociVersion", ""))
+            read_string(*version, "ociVersion", config_.oci_version);
+        decode_process(document);
+        if (auto *root = required(document, "root", ""); root && expect_object(*root, "root"))
+            decode_root(*root);
+        read_string_member(document, "hostname", "", config_.hostname);
+        read_string_member(document, "domainname", "", config_.domainname);
+        decode_mounts(document);
+        note_unsupported(document, {"hooks"}, "");
+        decode_linux(document);
+        decode_annotations(document);
+    }
+
+private:
+    void problem(const std::string &path, const std::string &what)
+    {
+        problems_.push_back(path + ": " + what);
+    }
+
+    void wrong_type(const std::string &path, const char *expected, const Json &value)
+    {
+        problem(path, std::string("expected ") + expected + ", got " + describe(value));
+    }
+
+    // The member `key` of `object`, or nullptr when it is absent or null.
+    static const Json *member(const Json &object, const char *key)
+    {
+        auto found = object.find(key);
+        if (found == object.end() || found->is_null())
+            return nullptr;
+        return &*found;
+    }
+
+    const Json *required(const Json &object, const char *key, const std::string &parent)
+    {
+        const Json *value = member(object, key);
+        if (!value)
+            problem(child_path(parent, key), "required");
+        return value;
+    }
+
+    bool expect_object(const Json &value, const std::string &path)
+    {
+        if (!value.is_object())
+            wrong_type(path, "an object", value);
+        return value.is_object();
+    }
+
+    bool expect_array(const Json &value, const std::string &path)
+    {
+        if (!value.is_array())
+            wrong_type(path, "an array", value);
+        return value.is_array();
+    }
+
+    void read_string(const Json &value, const std::string &path, std::string &out)
+    {
+        if (value.is_string())
+            out = value.get<std::string>();
+        else
+            wrong_type(path, "a string", value);
+    }
+
+    void read_bool(const Json &value, const std::string &path, bool &out)
+    {
+        if (value.is_boolean())
+            out = value.get<bool>();
+        else
+            wrong_type(path, "a boolean", value);
+    }
+
+    // JSON numbers that are non-negative integers parse as number_unsigned; -1 and 1.5 do not.
+    void read_u32(const Json &value, const std::string &path, uint32_t &out)
+    {
+        if (value.is_number_unsigned() &&
+            value.get<uint64_t>() <= std::numeric_limits<uint32_t>::max()) {
+            out = static_cast<uint32_t>(value.get<uint64_t>());
+            return;
+        }
+        std::string got = value.is_number() ? value.dump() : describe(value);
+        problem(path, "expected an unsigned 32-bit integer, got " + got);
+    }
+
+    void read_string_member(const Json &object, const char *key, const std::string &parent,
+                            std::string &out)
+    {
+        if (auto *value = member(object, key))
+            read_string(*value, child_path(parent, key), out);
+    }
+
+    void read_string_array(const Json &value, const std::string &path,
+                           std::vector<std::string> &out)
+    {
+        if (!expect_array(value, path))
+            return;
+        for (size_t i = 0; i < value.size(); ++i)
+            read_string(value[i], element_path(path, i), out.emplace_back());
+    }
+
+    void note_unsupported(const Json &object, std::initializer_list<const char *> keys,
+                          const std::string &parent)
+    {
+        for (const char *key : keys) {
+            auto found = object.find(key);
+            if (found != object.end() && asks_for_something(*found))
+                config_.unsupported.push_back(child_path(parent, key));
+        }
+    }
+
+    void decode_root(const Json &root)
+    {
+        if (auto *path = required(root, "path", "root"))
+            read_string(*path, "root.path", config_.root.path);
+        if (auto *readonly = member(root, "readonly"))
+            read_bool(*readonly, "root.readonly", config_.root.readonly);
+    }
+
+    void decode_process(const Json &document)
+    {
+        const Json *json = member(document, "process");
+        if (!json || !expect_object(*json, "process"))
+            return;
+        Process &process = config_.process.emplace();
+
+        if (auto *terminal = member(*json, "terminal")) {
+            read_bool(*terminal, "process.terminal", process.terminal);
+            // No console socket handling yet, so a terminal cannot be given to the container.
+            if (process.terminal)
+                config_.unsupported.push_back("process.terminal");
+        }
+        check_console_size(*json);
+        if (auto *user = member(*json, "user"); user && expect_object(*user, "process.user"))
+            decode_user(*user, process.user);
+        if (auto *args = required(*json, "args", "process"))
+            read_string_array(*args, "process.args", process.args);
+        if (auto *env = member(*json, "env"))
+            read_string_array(*env, "process.env", process.env);
+        if (auto *cwd = required(*json, "cwd", "process"))
+            read_string(*cwd, "process.cwd", process.cwd);
+        note_unsupported(*json, unsupported_process_fields, "process");
+    }
+
+    // consoleSize only matters with a terminal, which is refused; its type is still checked so
+    // that a malformed config is reported as such.
+    void check_console_size(const Json &process)
+    {
+        const Json *size = member(process, "consoleSize");
+        if (!size || !expect_object(*size, "process.consoleSize"))
+            return;
+        uint32_t ignored = 0;
+        for (const char *key : {"height", "width"})
+            if (auto *value = required(*size, key, "process.consoleSize"))
+                read_u32(*value, child_path("process.consoleSize", key), ignored);
+    }
+
+    void decode_user(const Json &json, User &user)
+    {
+        if (auto *uid = member(json, "uid"))
+            read_u32(*uid, "process.user.uid", user.uid);
+        if (auto *gid = member(json, "gid"))
+            read_u32(*gid, "process.user.gid", user.gid);
+        if (auto *umask = member(json, "umask"))
+            read_u32(*umask, "process.user.umask", user.umask.emplace());
+        // username is Windows-only in the spec; checked, never used.
+        std::string username;
+        read_string_member(json, "username", "process.user", username);
+
+        const Json *gids = member(json, "additionalGids");
+        if (!gids || !expect_array(*gids, "process.user.additionalGids"))
+            return;
+        for (size_t i = 0; i < gids->size(); ++i)
+            read_u32((*gids)[i], element_path("process.user.additionalGids", i),
+                     user.additional_gids.emplace_back());
+    }
+
+    void decode_mounts(const Json &document)
+    {
+        const Json *mounts = member(document, "mounts");
+        if (!mounts || !expect_array(*mounts, "mounts"))
+            return;
+        for (size_t i = 0; i < mounts->size(); ++i) {
+            std::string path = element_path("mounts", i);
+            if (expect_object((*mounts)[i], path))
+                decode_mount((*mounts)[i], path);
+        }
+    }
+
+    void decode_mount(const Json &json, const std::string &path)
+    {
+        Mount &mount = config_.mounts.emplace_back();
+        if (auto *destination = required(json, "destination", path))
+            read_string(*destination, child_path(path, "destination"), mount.destination);
+        read_string_member(json, "type", path, mount.type);
+        read_string_member(json, "source", path, mount.source);
+        if (auto *options = member(json, "options"))
+            read_string_array(*options, child_path(path, "options"), mount.options);
+        note_unsupported(json, unsupported_mount_fields, path);
+    }
+
+    void decode_linux(const Json &document)
+    {
+        // Not named `linux`: GNU dialects predefine that as a macro.
+        const Json *section = member(document, "linux");
+        if (!section || !expect_object(*section, "linux"))
+            return;
+        const Json *namespaces = member(*section, "namespaces");
+        if (namespaces && expect_array(*namespaces, "linux.namespaces")) {
+            for (size_t i = 0; i < namespaces->size(); ++i)
+                decode_namespace((*namespaces)[i], element_path("linux.namespaces", i));
+        }
+        note_unsupported(*section, unsupported_linux_fields, "linux");
+    }
+
+    void decode_namespace(const Json &json, const std::string &path)
+    {
+        if (!expect_object(json, path))
+            return;
+        std::optional<NamespaceType> type = decode_namespace_type(json, path);
+        std::string ns_path;
+        read_string_member(json, "path", path, ns_path);
+        if (type)
+            config_.linux.namespaces.push_back(Namespace{*type, ns_path});
+    }
+
+    std::optional<NamespaceType> decode_namespace_type(const Json &json, const std::string &path)
+    {
+        const Json *type = required(json, "type", path);
+        if (!type || !type->is_string()) {
+            if (type)
+                wrong_type(child_path(path, "type"), "a string", *type);
+            return std::nullopt;
+        }
+
+        std::string name = type->get<std::string>();
+        auto known = namespace_type_from_name(name);
+        if (!known)
+            problem(child_path(path, "type"), "unknown namespace type `" + name + "`");
+        return known;
+    }
+
+    void decode_annotations(const Json &document)
+    {
+        const Json *annotations = member(document, "annotations");
+        if (!annotations || !expect_object(*annotations, "annotations"))
+            return;
+        for (const auto &[key, value] : annotations->items())
+            read_string(value, child_path("annotations", key), config_.annotations[key]);
+    }
+
+    Config &config_;
+    std::vector<std::string> &problems_;
+};
+
+} // namespace
+
+ParseResult parse_config(std::string_view json_text)
+{
+    ParseResult result;
+    Json document;
+    if (!parse_document(json_text, document, result.problems))
+        return result;
+
+    if (!document.is_object()) {
+        result.problems.push_back("config.json: expected an object, got " + describe(document));
+        return result;
+    }
+    Decoder(result.config, result.problems).decode(document);
+    return result;
+}
+
+} // namespace crunlite::spec

@@ -1,0 +1,381 @@
+// validate: a parsed Config -> the errors that must stop a container and the warnings that
+// should not.
+//
+// Config keeps no source positions, so checks run section by section in the order config.json
+// files conventionally list them, as in the runtime-spec's example (ociVersion, process, root,
+// hostname, mounts, hooks, linux, annotations). Looks at the host (stat, open) but never
+// changes anything.
+#include "spec/validate.hpp"
+
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "util/unique_fd.hpp"
+
+namespace crunlite::spec {
+namespace {
+
+std::string backticked(const std::string &text)
+{
+    return "`" + text + "`";
+}
+
+bool is_absolute(const std::string &path)
+{
+    return !path.empty() && path.front() == '/';
+}
+
+// root.path and bind sources are relative to the bundle, not to our working directory.
+std::string resolve_in_bundle(const std::string &path, const std::string &bundle_dir)
+{
+    if (is_absolute(path) || bundle_dir.empty())
+        return path;
+    if (bundle_dir.back() == '/')
+        return bundle_dir + path;
+    return bundle_dir + "/" + path;
+}
+
+// stat()s a host path; on failure says why, in the words the messages use.
+std::optional<std::string> stat_problem(const std::string &path, struct stat &info)
+{
+    if (::stat(path.c_str(), &info) == 0)
+        return std::nullopt;
+    int errnum = errno;
+    if (errnum == ENOENT || errnum == ENOTDIR)
+        return backticked(path) + " does not exist";
+    return "cannot access " + backticked(path) + ": " + std::strerror(errnum);
+}
+
+// The CLONE_NEW* flag that NS_GET_NSTYPE reports for a namespace of this type.
+int clone_flag(NamespaceType type)
+{
+    switch (type) {
+    case NamespaceType::pid:
+        return CLONE_NEWPID;
+    case NamespaceType::network:
+        return CLONE_NEWNET;
+    case NamespaceType::mount:
+        return CLONE_NEWNS;
+    case NamespaceType::ipc:
+        return CLONE_NEWIPC;
+    case NamespaceType::uts:
+        return CLONE_NEWUTS;
+    case NamespaceType::user:
+        return CLONE_NEWUSER;
+    case NamespaceType::cgroup:
+        return CLONE_NEWCGROUP;
+    case NamespaceType::time:
+        return CLONE_NEWTIME;
+    }
+    return 0;
+}
+
+// A namespace to join must be one of the type the entry names: joining a net namespace where a
+// pid one was meant would silently share the wrong thing with the host.
+std::optional<std::string> namespace_path_problem(const Namespace &ns)
+{
+    if (!is_absolute(ns.path))
+        return "must be an absolute path, got " + backticked(ns.path);
+
+    UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        int errnum = errno;
+        if (errnum == ENOENT || errnum == ENOTDIR)
+            return backticked(ns.path) + " does not exist";
+        return "cannot open " + backticked(ns.path) + ": " + std::strerror(errnum);
+    }
+
+    // Files that are not namespaces fail the ioctl (ENOTTY); same answer as a wrong type.
+    int actual = ::ioctl(fd.get(), NS_GET_NSTYPE);
+    if (actual != clone_flag(ns.type))
+        return backticked(ns.path) + " is not a " + namespace_type_name(ns.type) + " namespace";
+    return std::nullopt;
+}
+
+bool has_option(const Mount &mount, const char *option)
+{
+    for (const auto &candidate : mount.options)
+        if (candidate == option)
+            return true;
+    return false;
+}
+
+bool is_bind_mount(const Mount &mount)
+{
+    return mount.type == "bind" || has_option(mount, "bind") || has_option(mount, "rbind");
+}
+
+class Validator {
+public:
+    Validator(const Config &config, const ValidateOptions &options)
+        : config_(config), options_(options), reported_(config.unsupported.size(), false)
+    {
+    }
+
+    Findings run()
+    {
+        check_version();
+        check_process();
+        check_root();
+        check_uts_name("hostname", config_.hostname);
+        check_uts_name("domainname", config_.domainname);
+        for (size_t i = 0; i < config_.mounts.size(); ++i)
+            check_mount(i);
+        report_unsupported_under("hooks");
+        check_namespaces();
+        check_annotations();
+        report_unsupported_under("");
+        return std::move(findings_);
+    }
+
+private:
+    void error(const std::string &path, const std::string &what)
+    {
+        findings_.errors.push_back(path + ": " + what);
+    }
+
+    void warning(const std::string &path, const std::string &what)
+    {
+        findings_.warnings.push_back(path + ": " + what);
+    }
+
+    // Reports each unsupported field at or below `prefix` (every one left, for ""), so that a
+    // refusal appears beside the other problems of its section.
+    void report_unsupported_under(const std::string &prefix)
+    {
+        for (size_t i = 0; i < config_.unsupported.size(); ++i) {
+            const std::string &path = config_.unsupported[i];
+            bool below = path.compare(0, prefix.size(), prefix) == 0 &&
+                         (path.size() == prefix.size() || prefix.empty() ||
+                          path[prefix.size()] == '.' || path[prefix.size()] == '[');
+            if (below && !reported_[i]) {
+                error(path, "not supported yet");
+                reported_[i] = true;
+            }
+        }
+    }
+
+    void check_version()
+    {
+        if (config_.oci_version.rfind("1.", 0) != 0)
+            error("ociVersion",
+                  "unsupported version " + backticked(config_.oci_version) + ", expected 1.x");
+    }
+
+    void check_root()
+    {
+        if (config_.root.path.empty()) {
+            error("root.path", "must not be empty");
+            return;
+        }
+
+        std::string resolved = resolve_in_bundle(config_.root.path, options_.bundle_dir);
+        struct stat info {};
+        if (auto problem = stat_problem(resolved, info)) {
+            error("root.path", *problem);
+            return;
+        }
+        if (!S_ISDIR(info.st_mode)) {
+            error("root.path", backticked(resolved) + " is not a directory");
+            return;
+        }
+
+        // pivot_root into the host's own root would leave the container on the host filesystem.
+        std::error_code ignored;
+        if (std::filesystem::canonical(resolved, ignored) == "/")
+            error("root.path", "must not be the host's root directory");
+    }
+
+    void check_process()
+    {
+        if (!config_.process) {
+            if (options_.process_required)
+                error("process", "required to run a container");
+            return;
+        }
+
+        const Process &process = *config_.process;
+        if (process.user.umask && *process.user.umask > 0777)
+            error("process.user.umask", "must be at most 0777");
+        check_args(process.args);
+        check_env(process.env);
+        if (!is_absolute(process.cwd))
+            error("process.cwd", "must be an absolute path, got " + backticked(process.cwd));
+        report_unsupported_under("process");
+    }
+
+    void check_args(const std::vector<std::string> &args)
+    {
+        if (args.empty())
+            error("process.args", "must not be empty");
+        else if (args.front().empty())
+            error("process.args[0]", "must not be empty");
+    }
+
+    // execve() takes any string, but an entry without a name cannot be looked up and is most
+    // likely a mistake in the config.
+    void check_env(const std::vector<std::string> &env)
+    {
+        for (size_t i = 0; i < env.size(); ++i) {
+            auto equals = env[i].find('=');
+            if (equals == std::string::npos || equals == 0)
+                error("process.env[" + std::to_string(i) + "]",
+                      "expected NAME=VALUE, got " + backticked(env[i]));
+        }
+    }
+
+    // Setting a host or domain name in a namespace we join, or the host's, would change it for
+    // everyone else in that namespace.
+    void check_uts_name(const char *field, const std::string &value)
+    {
+        if (value.empty())
+            return;
+        for (const auto &ns : config_.linux.namespaces)
+            if (ns.type == NamespaceType::uts && ns.path.empty())
+                return;
+        error(field, "requires a new uts namespace");
+    }
+
+    void check_mount(size_t index)
+    {
+        const Mount &mount = config_.mounts[index];
+        std::string path = "mounts[" + std::to_string(index) + "]";
+
+        check_mount_destination(mount.destination, path + ".destination");
+        if (mount.type == "cgroup")
+            error(path + ".type", "`cgroup` mounts are not supported yet");
+        else if (mount.type.empty() && !is_bind_mount(mount))
+            error(path + ".type", "required unless options include bind or rbind");
+        if (is_bind_mount(mount))
+            check_bind_source(mount.source, path + ".source");
+        report_unsupported_under(path);
+    }
+
+    void check_mount_destination(const std::string &destination, const std::string &path)
+    {
+        if (destination.empty()) {
+            error(path, "must not be empty");
+            return;
+        }
+
+        std::string normalized;
+        if (!normalize_container_path(destination, normalized)) {
+            error(path, backticked(destination) + " climbs out of the container root");
+            return;
+        }
+        if (normalized == "/") {
+            error(path, "must not be `/`");
+            return;
+        }
+        // runtime-spec 1.2 and runc take a relative destination as relative to the root.
+        if (!is_absolute(destination))
+            warning(path, backticked(destination) + " is relative; taken as " +
+                              backticked(normalized));
+    }
+
+    void check_bind_source(const std::string &source, const std::string &path)
+    {
+        if (source.empty()) {
+            error(path, "required for a bind mount");
+            return;
+        }
+        struct stat info {};
+        if (auto problem = stat_problem(resolve_in_bundle(source, options_.bundle_dir), info))
+            error(path, *problem);
+    }
+
+    void check_namespaces()
+    {
+        std::set<NamespaceType> seen;
+        const auto &namespaces = config_.linux.namespaces;
+        for (size_t i = 0; i < namespaces.size(); ++i) {
+            std::string path = "linux.namespaces[" + std::to_string(i) + "]";
+            const Namespace &ns = namespaces[i];
+            if (!seen.insert(ns.type).second) {
+                error(path, "duplicate " + backticked(namespace_type_name(ns.type)) + " namespace");
+                continue;
+            }
+            check_namespace(ns, path);
+        }
+
+        // Without its own mount namespace the container's mounts would land on the host.
+        if (!config_.has_namespace(NamespaceType::mount))
+            error("linux.namespaces", "a mount namespace is required");
+        report_unsupported_under("linux");
+    }
+
+    void check_namespace(const Namespace &ns, const std::string &path)
+    {
+        // No id mappings or clock offsets are written yet, so these namespaces would be unusable.
+        if (ns.type == NamespaceType::user || ns.type == NamespaceType::time) {
+            error(path, std::string(namespace_type_name(ns.type)) +
+                            " namespaces are not supported yet");
+            return;
+        }
+        if (ns.path.empty())
+            return;
+        if (auto problem = namespace_path_problem(ns))
+            error(path + ".path", *problem);
+    }
+
+    void check_annotations()
+    {
+        auto mode = config_.annotations.find(rootfs_mode_annotation);
+        if (mode == config_.annotations.end() || mode->second == rootfs_mode_overlay)
+            return;
+        error(std::string("annotations.") + rootfs_mode_annotation,
+              "unknown rootfs mode " + backticked(mode->second) + ", expected " +
+                  backticked(rootfs_mode_overlay));
+    }
+
+    const Config &config_;
+    const ValidateOptions &options_;
+    std::vector<bool> reported_; // per Config::unsupported entry
+    Findings findings_;
+};
+
+} // namespace
+
+Findings validate_config(const Config &config, const ValidateOptions &options)
+{
+    return Validator(config, options).run();
+}
+
+bool normalize_container_path(const std::string &path, std::string &normalized)
+{
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find('/', start);
+        if (end == std::string::npos)
+            end = path.size();
+        std::string part = path.substr(start, end - start);
+        start = end + 1;
+
+        if (part.empty() || part == ".")
+            continue;
+        if (part != "..") {
+            parts.push_back(std::move(part));
+            continue;
+        }
+        if (parts.empty())
+            return false;
+        parts.pop_back();
+    }
+
+    normalized = "/";
+    for (size_t i = 0; i < parts.size(); ++i)
+        normalized += (i == 0 ? "" : "/") + parts[i];
+    return true;
+}
+
+} // namespace crunlite::spec

@@ -1,0 +1,408 @@
+// Tests for src/spec/parse.cpp: what is read into Config, and the exact text of every problem.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "spec/parse.hpp"
+
+using crunlite::spec::NamespaceType;
+using crunlite::spec::parse_config;
+
+namespace {
+
+// The smallest config that parses: ociVersion and root.path. `extra` is spliced in as further
+// top-level members, so it starts with a comma.
+std::string minimal(const std::string &extra = "")
+{
+    return R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"})" + extra + "}";
+}
+
+// A minimal config plus a process with the required members and `extra` members.
+std::string with_process(const std::string &extra)
+{
+    return minimal(R"(, "process": {"args": ["sh"], "cwd": "/")" + extra + "}");
+}
+
+std::string nested_arrays(int depth)
+{
+    return std::string(depth, '[') + std::string(depth, ']');
+}
+
+// Problems as one string, one per line, so that a failed CHECK prints them.
+std::string lines(const std::vector<std::string> &problems)
+{
+    std::string text;
+    for (const auto &problem : problems)
+        text += problem + "\n";
+    return text;
+}
+
+struct BadCase {
+    std::string name;
+    std::string json;
+    std::vector<std::string> problems;
+};
+
+void check_bad_cases(const std::vector<BadCase> &cases)
+{
+    for (const auto &bad : cases) {
+        CAPTURE(bad.name);
+        auto result = parse_config(bad.json);
+        CHECK_FALSE(result.ok());
+        CHECK(lines(result.problems) == lines(bad.problems));
+    }
+}
+
+} // namespace
+
+TEST_CASE("parse reads a minimal config without a process")
+{
+    auto result = parse_config(minimal());
+
+    REQUIRE(result.ok());
+    CHECK(result.config.oci_version == "1.0.2");
+    CHECK(result.config.root.path == "rootfs");
+    CHECK_FALSE(result.config.root.readonly);
+    CHECK_FALSE(result.config.process.has_value());
+    CHECK(result.config.mounts.empty());
+    CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse reads every field crun-lite uses")
+{
+    auto result = parse_config(R"({
+        "ociVersion": "1.2.0",
+        "root": {"path": "/images/busybox", "readonly": true},
+        "process": {
+            "terminal": false,
+            "consoleSize": {"height": 24, "width": 80},
+            "user": {"uid": 1000, "gid": 100, "umask": 18, "additionalGids": [5, 4294967295],
+                     "username": "ignored"},
+            "args": ["sh", "-c", "echo hi"],
+            "env": ["PATH=/bin", "TERM=xterm"],
+            "cwd": "/home"
+        },
+        "hostname": "box",
+        "domainname": "example.org",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/data", "source": "/srv/data", "options": ["rbind", "ro"]}
+        ],
+        "annotations": {"io.crun-lite.rootfs": "overlay", "org.example": "x"},
+        "linux": {"namespaces": [{"type": "pid"}, {"type": "network", "path": "/run/netns/a"},
+                                 {"type": "mount"}]}
+    })");
+
+    REQUIRE(lines(result.problems) == "");
+    const auto &config = result.config;
+    CHECK(config.oci_version == "1.2.0");
+    CHECK(config.root.path == "/images/busybox");
+    CHECK(config.root.readonly);
+    REQUIRE(config.process.has_value());
+    CHECK_FALSE(config.process->terminal);
+    CHECK(config.process->user.uid == 1000);
+    CHECK(config.process->user.gid == 100);
+    CHECK(config.process->user.umask == 18u);
+    CHECK(config.process->user.additional_gids == std::vector<uint32_t>{5, 4294967295u});
+    CHECK(config.process->args == std::vector<std::string>{"sh", "-c", "echo hi"});
+    CHECK(config.process->env == std::vector<std::string>{"PATH=/bin", "TERM=xterm"});
+    CHECK(config.process->cwd == "/home");
+    CHECK(config.hostname == "box");
+    CHECK(config.domainname == "example.org");
+    REQUIRE(config.mounts.size() == 2);
+    CHECK(config.mounts[0].destination == "/proc");
+    CHECK(config.mounts[0].type == "proc");
+    CHECK(config.mounts[0].source == "proc");
+    CHECK(config.mounts[1].type.empty());
+    CHECK(config.mounts[1].options == std::vector<std::string>{"rbind", "ro"});
+    CHECK(config.annotations.at("org.example") == "x");
+    CHECK(config.wants_overlay());
+    REQUIRE(config.linux.namespaces.size() == 3);
+    CHECK(config.linux.namespaces[0].type == NamespaceType::pid);
+    CHECK(config.linux.namespaces[0].path.empty());
+    CHECK(config.linux.namespaces[1].type == NamespaceType::network);
+    CHECK(config.linux.namespaces[1].path == "/run/netns/a");
+    CHECK(config.unsupported.empty());
+}
+
+TEST_CASE("parse leaves umask unset when the config has none")
+{
+    auto result = parse_config(with_process(R"(, "user": {"uid": 1})"));
+
+    REQUIRE(result.ok());
+    CHECK_FALSE(result.config.process->user.umask.has_value());
+}
+
+TEST_CASE("parse ignores unknown keys and other platforms' sections")
+{
+    auto result = parse_config(minimal(R"(, "x-vendor": {"deep": [1, 2]},
+        "solaris": {"milestone": "x"}, "windows": {"layerFolders": ["c"]},
+        "vm": {"kernel": {"path": "/k"}}, "zos": {"devices": [{}]},
+        "linux": {"namespaces": [{"type": "mount", "x": 1}], "unknownThing": true},
+        "process": {"args": ["sh"], "cwd": "/", "futureField": [1]})"));
+
+    CHECK(lines(result.problems) == "");
+}
+
+TEST_CASE("parse treats null members as absent")
+{
+    auto result = parse_config(minimal(R"(, "process": null, "hostname": null,
+        "mounts": null, "linux": {"namespaces": null, "seccomp": null})"));
+
+    REQUIRE(result.ok());
+    CHECK_FALSE(result.config.process.has_value());
+    CHECK(result.config.hostname.empty());
+}
+
+TEST_CASE("parse accepts nesting of exactly 64 levels")
+{
+    // The top-level object is level 1, so 63 arrays inside it reach level 64.
+    auto result = parse_config(minimal(R"(, "x": )" + nested_arrays(63)));
+
+    CHECK(lines(result.problems) == "");
+}
+
+// The column is that of the last byte read: the end of the offending token.
+TEST_CASE("parse reports syntax errors with line and column")
+{
+    check_bad_cases({
+        {"trailing comma", R"({"ociVersion": "1.0.2",})",
+         {"config.json: line 1, column 24: syntax error: unexpected '}'; expected string "
+          "literal"}},
+        {"missing comma on a later line", "{\n  \"ociVersion\": \"1.0.2\"\n  \"root\": {}\n}",
+         {"config.json: line 3, column 8: syntax error: unexpected string literal; expected '}'"}},
+        {"empty input", "",
+         {"config.json: line 1, column 1: syntax error: unexpected end of input; expected '[', "
+          "'{', or a literal"}},
+        {"truncated", "{\"ociVersion\": \"1.0.2\",\n",
+         {"config.json: line 2, column 1: syntax error: unexpected end of input; expected "
+          "string literal"}},
+        {"bad literal", R"({"root": {"readonly": tru}})",
+         {"config.json: line 1, column 26: syntax error: invalid literal"}},
+        {"invalid UTF-8", "{\"hostname\": \"\xff\"}",
+         {"config.json: line 1, column 15: syntax error: invalid string: ill-formed UTF-8 byte"}},
+        {"raw newline in a string", "{\"hostname\": \"a\nb\"}",
+         {"config.json: line 1, column 16: syntax error: invalid string: control character "
+          "U+000A (LF) must be escaped to \\u000A or \\n"}},
+        {"trailing garbage", minimal() + " {}",
+         {"config.json: line 1, column 53: syntax error: unexpected '{'; expected end of input"}},
+        {"number too large", R"({"x": 1e999})",
+         {"config.json: syntax error: number overflow parsing '1e999'"}},
+        {"nesting of 65 levels", minimal(R"(, "x": )" + nested_arrays(64)),
+         {"config.json: nesting deeper than 64 levels"}},
+    });
+}
+
+TEST_CASE("parse refuses a document that is not an object")
+{
+    check_bad_cases({
+        {"array", "[]", {"config.json: expected an object, got an array"}},
+        {"string", R"("config")", {"config.json: expected an object, got a string"}},
+        {"number", "42", {"config.json: expected an object, got a number"}},
+        {"null", "null", {"config.json: expected an object, got null"}},
+    });
+}
+
+TEST_CASE("parse reports duplicate keys at any depth")
+{
+    check_bad_cases({
+        {"top level", R"({"ociVersion": "1.0.2", "ociVersion": "1.1.0", "root": {"path": "r"}})",
+         {"ociVersion: duplicate key"}},
+        {"in an object", minimal(R"(, "process": {"args": [], "cwd": "/", "cwd": "/tmp"})"),
+         {"process.cwd: duplicate key"}},
+        {"in an array element",
+         minimal(R"(, "mounts": [{"destination": "/a"}, {"destination": "/b", "type": "x",
+                                 "type": "y"}])"),
+         {"mounts[1].type: duplicate key"}},
+        {"in an unknown section", minimal(R"(, "x": [[1], [{"a": 1, "a": 2}]])"),
+         {"x[1][0].a: duplicate key"}},
+        {"two duplicates", minimal(R"(, "hostname": "a", "hostname": "b",
+                                      "annotations": {"k": "1", "k": "2"})"),
+         {"hostname: duplicate key", "annotations.k: duplicate key"}},
+    });
+}
+
+TEST_CASE("parse reports missing required fields")
+{
+    check_bad_cases({
+        {"ociVersion", R"({"root": {"path": "rootfs"}})", {"ociVersion: required"}},
+        {"ociVersion null", R"({"ociVersion": null, "root": {"path": "rootfs"}})",
+         {"ociVersion: required"}},
+        {"root", R"({"ociVersion": "1.0.2"})", {"root: required"}},
+        {"root.path", R"({"ociVersion": "1.0.2", "root": {"readonly": true}})",
+         {"root.path: required"}},
+        {"process.args and process.cwd", minimal(R"(, "process": {"env": []})"),
+         {"process.args: required", "process.cwd: required"}},
+        {"mounts[].destination", minimal(R"(, "mounts": [{"destination": "/a"}, {}])"),
+         {"mounts[1].destination: required"}},
+        {"linux.namespaces[].type", minimal(R"(, "linux": {"namespaces": [{"path": "/x"}]})"),
+         {"linux.namespaces[0].type: required"}},
+        {"consoleSize.height", with_process(R"(, "consoleSize": {"width": 80})"),
+         {"process.consoleSize.height: required"}},
+    });
+}
+
+TEST_CASE("parse names the path and the expected type of a wrong value")
+{
+    check_bad_cases({
+        {"ociVersion", R"({"ociVersion": 1, "root": {"path": "r"}})",
+         {"ociVersion: expected a string, got a number"}},
+        {"root", R"({"ociVersion": "1.0.2", "root": "rootfs"})",
+         {"root: expected an object, got a string"}},
+        {"root.readonly", R"({"ociVersion": "1.0.2", "root": {"path": "r", "readonly": "yes"}})",
+         {"root.readonly: expected a boolean, got a string"}},
+        {"process", minimal(R"(, "process": ["sh"])"),
+         {"process: expected an object, got an array"}},
+        {"process.terminal", with_process(R"(, "terminal": 1)"),
+         {"process.terminal: expected a boolean, got a number"}},
+        {"process.args[1]", minimal(R"(, "process": {"args": ["sh", 1], "cwd": "/"})"),
+         {"process.args[1]: expected a string, got a number"}},
+        {"process.args", minimal(R"(, "process": {"args": "sh", "cwd": "/"})"),
+         {"process.args: expected an array, got a string"}},
+        {"process.env[0]", with_process(R"(, "env": [null])"),
+         {"process.env[0]: expected a string, got null"}},
+        {"process.cwd", minimal(R"(, "process": {"args": ["sh"], "cwd": false})"),
+         {"process.cwd: expected a string, got a boolean"}},
+        {"process.user", with_process(R"(, "user": 0)"),
+         {"process.user: expected an object, got a number"}},
+        {"process.user.username", with_process(R"(, "user": {"username": 5})"),
+         {"process.user.username: expected a string, got a number"}},
+        {"process.consoleSize", with_process(R"(, "consoleSize": "big")"),
+         {"process.consoleSize: expected an object, got a string"}},
+        {"process.consoleSize.width", with_process(R"(, "consoleSize": {"height": 1,
+                                                     "width": -80})"),
+         {"process.consoleSize.width: expected an unsigned 32-bit integer, got -80"}},
+        {"hostname", minimal(R"(, "hostname": true)"),
+         {"hostname: expected a string, got a boolean"}},
+        {"domainname", minimal(R"(, "domainname": {})"),
+         {"domainname: expected a string, got an object"}},
+        {"mounts", minimal(R"(, "mounts": {})"), {"mounts: expected an array, got an object"}},
+        {"mounts[0]", minimal(R"(, "mounts": ["/tmp"])"),
+         {"mounts[0]: expected an object, got a string"}},
+        {"mounts[0] fields", minimal(R"(, "mounts": [{"destination": 1, "type": [],
+                                        "source": null, "options": "ro"}])"),
+         {"mounts[0].destination: expected a string, got a number",
+          "mounts[0].type: expected a string, got an array",
+          "mounts[0].options: expected an array, got a string"}},
+        {"mounts[0].options[1]", minimal(R"(, "mounts": [{"destination": "/a",
+                                            "options": ["ro", 7]}])"),
+         {"mounts[0].options[1]: expected a string, got a number"}},
+        {"annotations", minimal(R"(, "annotations": ["a=b"])"),
+         {"annotations: expected an object, got an array"}},
+        {"annotation value", minimal(R"(, "annotations": {"io.crun-lite.rootfs": 1})"),
+         {"annotations.io.crun-lite.rootfs: expected a string, got a number"}},
+        {"linux", minimal(R"(, "linux": "yes")"), {"linux: expected an object, got a string"}},
+        {"linux.namespaces", minimal(R"(, "linux": {"namespaces": {"type": "pid"}})"),
+         {"linux.namespaces: expected an array, got an object"}},
+        {"linux.namespaces[0]", minimal(R"(, "linux": {"namespaces": ["pid"]})"),
+         {"linux.namespaces[0]: expected an object, got a string"}},
+        {"linux.namespaces[0] fields",
+         minimal(R"(, "linux": {"namespaces": [{"type": 3, "path": 4}]})"),
+         {"linux.namespaces[0].type: expected a string, got a number",
+          "linux.namespaces[0].path: expected a string, got a number"}},
+    });
+}
+
+TEST_CASE("parse checks that ids are unsigned 32-bit integers")
+{
+    check_bad_cases({
+        {"negative uid", with_process(R"(, "user": {"uid": -1})"),
+         {"process.user.uid: expected an unsigned 32-bit integer, got -1"}},
+        {"gid too large", with_process(R"(, "user": {"gid": 4294967296})"),
+         {"process.user.gid: expected an unsigned 32-bit integer, got 4294967296"}},
+        {"fractional umask", with_process(R"(, "user": {"umask": 1.5})"),
+         {"process.user.umask: expected an unsigned 32-bit integer, got 1.5"}},
+        {"umask as a string", with_process(R"(, "user": {"umask": "022"})"),
+         {"process.user.umask: expected an unsigned 32-bit integer, got a string"}},
+        {"additionalGids", with_process(R"(, "user": {"additionalGids": [1, -2]})"),
+         {"process.user.additionalGids[1]: expected an unsigned 32-bit integer, got -2"}},
+        {"additionalGids not an array", with_process(R"(, "user": {"additionalGids": 1})"),
+         {"process.user.additionalGids: expected an array, got a number"}},
+    });
+}
+
+TEST_CASE("parse refuses an unknown namespace type")
+{
+    check_bad_cases({
+        {"foo", minimal(R"(, "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"},
+                                                      {"type": "foo"}]})"),
+         {"linux.namespaces[2].type: unknown namespace type `foo`"}},
+        {"empty", minimal(R"(, "linux": {"namespaces": [{"type": ""}]})"),
+         {"linux.namespaces[0].type: unknown namespace type ``"}},
+        {"the kernel's name for network",
+         minimal(R"(, "linux": {"namespaces": [{"type": "net"}]})"),
+         {"linux.namespaces[0].type: unknown namespace type `net`"}},
+    });
+}
+
+TEST_CASE("parse reports every problem in one pass")
+{
+    auto result = parse_config(R"({
+        "ociVersion": 2,
+        "root": {"path": "rootfs", "readonly": 1},
+        "process": {"args": ["sh", 1], "cwd": "/", "user": {"uid": -1}},
+        "hostname": true,
+        "mounts": [{"type": "tmpfs"}],
+        "linux": {"namespaces": [{"type": "foo"}]}
+    })");
+
+    CHECK(lines(result.problems) == lines({
+                                 "ociVersion: expected a string, got a number",
+                                 "process.user.uid: expected an unsigned 32-bit integer, got -1",
+                                 "process.args[1]: expected a string, got a number",
+                                 "root.readonly: expected a boolean, got a number",
+                                 "hostname: expected a string, got a boolean",
+                                 "mounts[0].destination: required",
+                                 "linux.namespaces[0].type: unknown namespace type `foo`",
+                             }));
+}
+
+TEST_CASE("parse lists unsupported fields that ask for something")
+{
+    auto result = parse_config(minimal(R"(,
+        "process": {"terminal": true, "args": ["sh"], "cwd": "/",
+            "capabilities": {"bounding": ["CAP_KILL"]}, "rlimits": [{"type": "RLIMIT_NOFILE"}],
+            "apparmorProfile": "p", "noNewPrivileges": true, "oomScoreAdj": 0,
+            "scheduler": {"policy": "SCHED_OTHER"}, "selinuxLabel": "l",
+            "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}, "execCPUAffinity": {"initial": "0"}},
+        "mounts": [{"destination": "/a", "uidMappings": [{"size": 1}],
+                    "gidMappings": [{"size": 1}]}],
+        "hooks": {"prestart": [{"path": "/bin/true"}]},
+        "linux": {"uidMappings": [{}], "gidMappings": [{}], "timeOffsets": {"boottime": {}},
+            "devices": [{}], "cgroupsPath": "/c", "resources": {"pids": {}},
+            "seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "sysctl": {"a": "1"},
+            "maskedPaths": ["/proc/kcore"], "readonlyPaths": ["/proc/sys"], "mountLabel": "m",
+            "intelRdt": {"closID": "x"}, "personality": {"domain": "LINUX"},
+            "rootfsPropagation": "private", "memoryPolicy": {"mode": "MPOL_BIND"},
+            "netDevices": {"eth0": {}}})"));
+
+    REQUIRE(result.ok());
+    CHECK(result.config.process->terminal);
+    CHECK(result.config.unsupported ==
+          std::vector<std::string>{
+              "process.terminal",        "process.capabilities",    "process.rlimits",
+              "process.apparmorProfile", "process.noNewPrivileges", "process.oomScoreAdj",
+              "process.scheduler",       "process.selinuxLabel",    "process.ioPriority",
+              "process.execCPUAffinity", "mounts[0].uidMappings",   "mounts[0].gidMappings",
+              "hooks",                   "linux.uidMappings",       "linux.gidMappings",
+              "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
+              "linux.resources",         "linux.seccomp",           "linux.sysctl",
+              "linux.maskedPaths",       "linux.readonlyPaths",     "linux.mountLabel",
+              "linux.intelRdt",          "linux.personality",       "linux.rootfsPropagation",
+              "linux.memoryPolicy",      "linux.netDevices",
+          });
+}
+
+TEST_CASE("parse does not list unsupported fields left at their defaults")
+{
+    auto result = parse_config(minimal(R"(,
+        "process": {"terminal": false, "args": ["sh"], "cwd": "/", "capabilities": {},
+            "rlimits": [], "apparmorProfile": "", "noNewPrivileges": false, "oomScoreAdj": null},
+        "mounts": [{"destination": "/a", "uidMappings": [], "gidMappings": null}],
+        "hooks": {},
+        "linux": {"seccomp": null, "maskedPaths": [], "sysctl": {}, "cgroupsPath": ""})"));
+
+    REQUIRE(result.ok());
+    CHECK(result.config.unsupported.empty());
+}

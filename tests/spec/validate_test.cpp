@@ -1,0 +1,419 @@
+// Tests for src/spec/validate.cpp: every rule, with the exact text of its error or warning.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "spec/validate.hpp"
+
+using namespace crunlite::spec;
+
+namespace {
+
+// A bundle directory under /tmp, removed with everything in it when the test ends:
+//   rootfs/ (the root), file (a regular file), src/ (a bind source), hostroot -> /
+class TempBundle {
+public:
+    TempBundle()
+    {
+        char pattern[] = "/tmp/crun-lite-validate-XXXXXX";
+        if (!::mkdtemp(pattern))
+            throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+        std::filesystem::create_directory(path_ + "/rootfs");
+        std::filesystem::create_directory(path_ + "/src");
+        std::ofstream(path_ + "/file") << "not a directory\n";
+        std::filesystem::create_directory_symlink("/", path_ + "/hostroot");
+    }
+    TempBundle(const TempBundle &) = delete;
+    TempBundle &operator=(const TempBundle &) = delete;
+    ~TempBundle()
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+// A config that passes every check, for cases to break one thing in.
+Config good_config()
+{
+    Config config;
+    config.oci_version = "1.0.2";
+    config.root.path = "rootfs";
+    config.process = Process{};
+    config.process->args = {"sh"};
+    config.process->env = {"PATH=/bin", "EMPTY="};
+    config.process->cwd = "/";
+    config.hostname = "box";
+    config.mounts = {
+        {"/proc", "proc", "proc", {}},
+        {"/data", "bind", "src", {"ro"}},
+    };
+    config.linux.namespaces = {
+        {NamespaceType::pid, ""},   {NamespaceType::network, ""}, {NamespaceType::ipc, ""},
+        {NamespaceType::uts, ""},   {NamespaceType::mount, ""},
+    };
+    return config;
+}
+
+Findings validate(const Config &config, const TempBundle &bundle, bool process_required = true)
+{
+    return validate_config(config, ValidateOptions{bundle.path(), process_required});
+}
+
+// Findings as one string, one per line, so that a failed CHECK prints them.
+std::string lines(const std::vector<std::string> &findings)
+{
+    std::string text;
+    for (const auto &finding : findings)
+        text += finding + "\n";
+    return text;
+}
+
+struct Case {
+    std::string name;
+    std::function<void(Config &)> change;
+    std::vector<std::string> errors;
+};
+
+void check_cases(const TempBundle &bundle, const std::vector<Case> &cases)
+{
+    for (const auto &bad : cases) {
+        CAPTURE(bad.name);
+        Config config = good_config();
+        bad.change(config);
+        auto findings = validate(config, bundle);
+        CHECK(lines(findings.errors) == lines(bad.errors));
+    }
+}
+
+} // namespace
+
+TEST_CASE("validate accepts a good config without errors or warnings")
+{
+    TempBundle bundle;
+    auto findings = validate(good_config(), bundle);
+
+    CHECK(lines(findings.errors) == "");
+    CHECK(lines(findings.warnings) == "");
+    CHECK(findings.ok());
+}
+
+TEST_CASE("validate accepts any 1.x version and refuses others")
+{
+    TempBundle bundle;
+    for (const char *version : {"1.0.0", "1.0.2-dev", "1.2.0"}) {
+        CAPTURE(version);
+        Config config = good_config();
+        config.oci_version = version;
+        CHECK(validate(config, bundle).ok());
+    }
+    check_cases(bundle, {
+        {"2.0.0", [](Config &c) { c.oci_version = "2.0.0"; },
+         {"ociVersion: unsupported version `2.0.0`, expected 1.x"}},
+        {"no minor", [](Config &c) { c.oci_version = "1"; },
+         {"ociVersion: unsupported version `1`, expected 1.x"}},
+        {"0.x", [](Config &c) { c.oci_version = "0.5.0"; },
+         {"ociVersion: unsupported version `0.5.0`, expected 1.x"}},
+        {"empty", [](Config &c) { c.oci_version = ""; },
+         {"ociVersion: unsupported version ``, expected 1.x"}},
+    });
+}
+
+TEST_CASE("validate checks root.path against the host")
+{
+    TempBundle bundle;
+    const std::string dir = bundle.path();
+    Config absolute = good_config();
+    absolute.root.path = dir + "/rootfs";
+    CHECK(validate(absolute, bundle).ok());
+
+    check_cases(bundle, {
+        {"empty", [](Config &c) { c.root.path = ""; }, {"root.path: must not be empty"}},
+        {"missing", [](Config &c) { c.root.path = "missing"; },
+         {"root.path: `" + dir + "/missing` does not exist"}},
+        {"missing absolute", [](Config &c) { c.root.path = "/nonexistent/rootfs"; },
+         {"root.path: `/nonexistent/rootfs` does not exist"}},
+        {"a file", [](Config &c) { c.root.path = "file"; },
+         {"root.path: `" + dir + "/file` is not a directory"}},
+        {"below a file", [](Config &c) { c.root.path = "file/rootfs"; },
+         {"root.path: `" + dir + "/file/rootfs` does not exist"}},
+        {"host root", [](Config &c) { c.root.path = "/"; },
+         {"root.path: must not be the host's root directory"}},
+        {"host root by ..", [](Config &c) { c.root.path = "/tmp/.."; },
+         {"root.path: must not be the host's root directory"}},
+        {"host root by symlink", [](Config &c) { c.root.path = "hostroot"; },
+         {"root.path: must not be the host's root directory"}},
+    });
+}
+
+TEST_CASE("validate requires a process only when asked to")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.process.reset();
+
+    CHECK(lines(validate(config, bundle).errors) == "process: required to run a container\n");
+    CHECK(validate(config, bundle, false).ok());
+}
+
+TEST_CASE("validate checks the process")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"no args", [](Config &c) { c.process->args.clear(); },
+         {"process.args: must not be empty"}},
+        {"empty program", [](Config &c) { c.process->args = {"", "x"}; },
+         {"process.args[0]: must not be empty"}},
+        {"relative cwd", [](Config &c) { c.process->cwd = "x"; },
+         {"process.cwd: must be an absolute path, got `x`"}},
+        {"empty cwd", [](Config &c) { c.process->cwd = ""; },
+         {"process.cwd: must be an absolute path, got ``"}},
+        {"env without =", [](Config &c) { c.process->env = {"A=1", "B=", "C=x=y", "FOO"}; },
+         {"process.env[3]: expected NAME=VALUE, got `FOO`"}},
+        {"env without a name", [](Config &c) { c.process->env = {"A=1", "=x"}; },
+         {"process.env[1]: expected NAME=VALUE, got `=x`"}},
+        {"umask too large", [](Config &c) { c.process->user.umask = 01000; },
+         {"process.user.umask: must be at most 0777"}},
+    });
+
+    Config config = good_config();
+    config.process->user.umask = 0777;
+    CHECK(validate(config, bundle).ok());
+}
+
+TEST_CASE("validate refuses each unsupported field by name, beside its section")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.unsupported = {"process.terminal", "process.capabilities", "mounts[1].uidMappings",
+                          "hooks", "linux.seccomp"};
+    config.process->cwd = "relative";
+    config.mounts[0].type = "cgroup";
+
+    CHECK(lines(validate(config, bundle).errors) ==
+          lines({
+              "process.cwd: must be an absolute path, got `relative`",
+              "process.terminal: not supported yet",
+              "process.capabilities: not supported yet",
+              "mounts[0].type: `cgroup` mounts are not supported yet",
+              "mounts[1].uidMappings: not supported yet",
+              "hooks: not supported yet",
+              "linux.seccomp: not supported yet",
+          }));
+}
+
+TEST_CASE("validate checks namespaces")
+{
+    TempBundle bundle;
+    using enum NamespaceType;
+    check_cases(bundle, {
+        {"duplicate", [](Config &c) { c.linux.namespaces.push_back({pid, ""}); },
+         {"linux.namespaces[5]: duplicate `pid` namespace"}},
+        {"user", [](Config &c) { c.linux.namespaces.push_back({user, ""}); },
+         {"linux.namespaces[5]: user namespaces are not supported yet"}},
+        {"time", [](Config &c) { c.linux.namespaces.push_back({time, ""}); },
+         {"linux.namespaces[5]: time namespaces are not supported yet"}},
+        {"no mount namespace", [](Config &c) { c.linux.namespaces.pop_back(); },
+         {"linux.namespaces: a mount namespace is required"}},
+        {"no namespaces at all",
+         [](Config &c) {
+             c.hostname.clear();
+             c.linux.namespaces.clear();
+         },
+         {"linux.namespaces: a mount namespace is required"}},
+    });
+}
+
+TEST_CASE("validate checks the path of a namespace to join")
+{
+    TempBundle bundle;
+    const std::string file = bundle.path() + "/file";
+    using enum NamespaceType;
+    Config joins = good_config();
+    joins.linux.namespaces[1].path = "/proc/self/ns/net";
+    joins.linux.namespaces[2].path = "/proc/self/ns/ipc";
+    CHECK(lines(validate(joins, bundle).errors) == "");
+
+    check_cases(bundle, {
+        {"relative", [](Config &c) { c.linux.namespaces[1].path = "ns/net"; },
+         {"linux.namespaces[1].path: must be an absolute path, got `ns/net`"}},
+        {"missing", [](Config &c) { c.linux.namespaces[1].path = "/nonexistent/ns"; },
+         {"linux.namespaces[1].path: `/nonexistent/ns` does not exist"}},
+        {"wrong type", [](Config &c) { c.linux.namespaces[0].path = "/proc/self/ns/net"; },
+         {"linux.namespaces[0].path: `/proc/self/ns/net` is not a pid namespace"}},
+        {"not a namespace", [file](Config &c) { c.linux.namespaces[1].path = file; },
+         {"linux.namespaces[1].path: `" + file + "` is not a network namespace"}},
+    });
+}
+
+TEST_CASE("validate requires a new uts namespace for hostname and domainname")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"hostname without uts", [](Config &c) { c.linux.namespaces.erase(
+                                                       c.linux.namespaces.begin() + 3); },
+         {"hostname: requires a new uts namespace"}},
+        {"hostname in a joined uts",
+         [](Config &c) { c.linux.namespaces[3].path = "/proc/self/ns/uts"; },
+         {"hostname: requires a new uts namespace"}},
+        {"domainname without uts",
+         [](Config &c) {
+             c.hostname.clear();
+             c.domainname = "example.org";
+             c.linux.namespaces.erase(c.linux.namespaces.begin() + 3);
+         },
+         {"domainname: requires a new uts namespace"}},
+    });
+
+    Config config = good_config();
+    config.hostname.clear();
+    config.linux.namespaces.erase(config.linux.namespaces.begin() + 3);
+    CHECK(validate(config, bundle).ok());
+}
+
+TEST_CASE("validate checks mount destinations")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"empty", [](Config &c) { c.mounts[0].destination = ""; },
+         {"mounts[0].destination: must not be empty"}},
+        {"root", [](Config &c) { c.mounts[1].destination = "/"; },
+         {"mounts[1].destination: must not be `/`"}},
+        {"root after normalising", [](Config &c) { c.mounts[1].destination = "/tmp/..//"; },
+         {"mounts[1].destination: must not be `/`"}},
+        {"relative root", [](Config &c) { c.mounts[1].destination = "."; },
+         {"mounts[1].destination: must not be `/`"}},
+        {"climbs out", [](Config &c) { c.mounts[1].destination = "/../etc"; },
+         {"mounts[1].destination: `/../etc` climbs out of the container root"}},
+        {"relative climbs out", [](Config &c) { c.mounts[1].destination = "a/../../etc"; },
+         {"mounts[1].destination: `a/../../etc` climbs out of the container root"}},
+    });
+}
+
+TEST_CASE("validate accepts a relative mount destination with a warning")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.mounts[0].destination = "tmp";
+    config.mounts[1].destination = "./data//x/";
+
+    auto findings = validate(config, bundle);
+
+    CHECK(findings.ok());
+    CHECK(lines(findings.warnings) ==
+          lines({"mounts[0].destination: `tmp` is relative; taken as `/tmp`",
+                 "mounts[1].destination: `./data//x/` is relative; taken as `/data/x`"}));
+}
+
+TEST_CASE("validate checks mount types and bind sources")
+{
+    TempBundle bundle;
+    const std::string dir = bundle.path();
+    check_cases(bundle, {
+        {"cgroup", [](Config &c) { c.mounts[0].type = "cgroup"; },
+         {"mounts[0].type: `cgroup` mounts are not supported yet"}},
+        {"no type, no bind", [](Config &c) { c.mounts[0] = {"/x", "", "none", {"ro"}}; },
+         {"mounts[0].type: required unless options include bind or rbind"}},
+        {"bind without source", [](Config &c) { c.mounts[1].source = ""; },
+         {"mounts[1].source: required for a bind mount"}},
+        {"bind option without source", [](Config &c) { c.mounts[1] = {"/x", "", "", {"bind"}}; },
+         {"mounts[1].source: required for a bind mount"}},
+        {"missing relative source", [](Config &c) { c.mounts[1].source = "nope"; },
+         {"mounts[1].source: `" + dir + "/nope` does not exist"}},
+        {"missing absolute source",
+         [](Config &c) { c.mounts[1] = {"/x", "none", "/nonexistent/src", {"rbind"}}; },
+         {"mounts[1].source: `/nonexistent/src` does not exist"}},
+    });
+
+    Config config = good_config();
+    config.mounts.push_back({"/y", "", dir + "/file", {"rbind", "ro"}});
+    config.mounts.push_back({"/z", "tmpfs", "", {}}); // only bind mounts need a source
+    CHECK(lines(validate(config, bundle).errors) == "");
+}
+
+TEST_CASE("validate checks the rootfs mode annotation")
+{
+    TempBundle bundle;
+    Config overlay = good_config();
+    overlay.annotations[rootfs_mode_annotation] = "overlay";
+    overlay.annotations["io.crun-lite.other"] = "anything";
+    CHECK(validate(overlay, bundle).ok());
+
+    check_cases(bundle, {
+        {"unknown mode", [](Config &c) { c.annotations[rootfs_mode_annotation] = "copy"; },
+         {"annotations.io.crun-lite.rootfs: unknown rootfs mode `copy`, expected `overlay`"}},
+    });
+}
+
+TEST_CASE("validate reports every problem in document order")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.oci_version = "0.1";
+    config.root.path = "missing";
+    config.process->args.clear();
+    config.process->env = {"NOPE"};
+    config.mounts[1].destination = "";
+    config.mounts[1].source = "";
+    config.linux.namespaces.push_back({NamespaceType::ipc, ""});
+    config.annotations[rootfs_mode_annotation] = "";
+
+    CHECK(lines(validate(config, bundle).errors) ==
+          lines({
+              "ociVersion: unsupported version `0.1`, expected 1.x",
+              "process.args: must not be empty",
+              "process.env[0]: expected NAME=VALUE, got `NOPE`",
+              "root.path: `" + bundle.path() + "/missing` does not exist",
+              "mounts[1].destination: must not be empty",
+              "mounts[1].source: required for a bind mount",
+              "linux.namespaces[5]: duplicate `ipc` namespace",
+              "annotations.io.crun-lite.rootfs: unknown rootfs mode ``, expected `overlay`",
+          }));
+}
+
+TEST_CASE("normalize_container_path resolves paths lexically")
+{
+    struct Example {
+        const char *input;
+        const char *normalized;
+    };
+    for (auto [input, expected] : std::vector<Example>{
+             {"/", "/"},
+             {"", "/"},
+             {"/tmp", "/tmp"},
+             {"//tmp///x//", "/tmp/x"},
+             {"/./a/./b/.", "/a/b"},
+             {"/a/b/../c", "/a/c"},
+             {"/a/..", "/"},
+             {"tmp", "/tmp"},
+             {"./a/../b", "/b"},
+             {"/a/...", "/a/..."},
+         }) {
+        CAPTURE(input);
+        std::string normalized;
+        CHECK(normalize_container_path(input, normalized));
+        CHECK(normalized == expected);
+    }
+}
+
+TEST_CASE("normalize_container_path refuses to climb above the root")
+{
+    for (const char *input : {"/..", "/../etc", "..", "/a/../..", "a/../../b"}) {
+        CAPTURE(input);
+        std::string normalized;
+        CHECK_FALSE(normalize_container_path(input, normalized));
+    }
+}
