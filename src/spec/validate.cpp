@@ -19,7 +19,9 @@
 #include <optional>
 #include <set>
 
+#include "util/path.hpp"
 #include "util/unique_fd.hpp"
+
 
 namespace crunlite::spec {
 namespace {
@@ -353,16 +355,7 @@ Findings validate_config(const Config &config, const ValidateOptions &options)
 bool normalize_container_path(const std::string &path, std::string &normalized)
 {
     std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t end = path.find('/', start);
-        if (end == std::string::npos)
-            end = path.size();
-        std::string part = path.substr(start, end - start);
-        start = end + 1;
-
-        if (part.empty() || part == ".")
-            continue;
+    for (auto &part : path_components(path)) {
         if (part != "..") {
             parts.push_back(std::move(part));
             continue;

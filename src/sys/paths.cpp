@@ -9,24 +9,10 @@
 #include <filesystem>
 #include <vector>
 
+#include "util/path.hpp"
+
 namespace crunlite::sys {
 namespace {
-
-std::vector<std::string> split_components(const std::string &path)
-{
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t end = path.find('/', start);
-        if (end == std::string::npos)
-            end = path.size();
-        std::string part = path.substr(start, end - start);
-        if (!part.empty() && part != ".")
-            parts.push_back(part);
-        start = end + 1;
-    }
-    return parts;
-}
 
 int openat2_in_root(int root_fd, const std::string &path, int flags)
 {
@@ -51,7 +37,7 @@ int openat2_in_root(int root_fd, const std::string &path, int flags)
 Status make_directories(const std::string &path, mode_t mode)
 {
     std::string prefix;
-    for (const auto &part : split_components(path)) {
+    for (const auto &part : path_components(path)) {
         prefix += "/" + part;
         if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST)
             return Error::from_errno("create directory `" + prefix + "`");
@@ -135,7 +121,7 @@ Result<UniqueFd> make_directories_in_root(int root_fd, const std::string &path, 
         return Error::from_errno("open the container root");
 
     std::string prefix;
-    for (const auto &part : split_components(path)) {
+    for (const auto &part : path_components(path)) {
         prefix += "/" + part;
         int fd = openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY);
         if (fd < 0 && errno == ENOENT) {
