@@ -22,7 +22,6 @@
 #include "util/path.hpp"
 #include "util/unique_fd.hpp"
 
-
 namespace crunlite::spec {
 namespace {
 

@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <climits>
 #include <unistd.h>
 
 #include <filesystem>
@@ -114,7 +115,33 @@ Result<UniqueFd> open_in_root(int root_fd, const std::string &path, int flags)
     return UniqueFd(fd);
 }
 
-Result<UniqueFd> make_directories_in_root(int root_fd, const std::string &path, mode_t mode)
+namespace {
+
+// Symlinks followed while making directories, as the kernel's own limit (ELOOP past 40).
+constexpr int max_symlink_depth = 40;
+
+Result<UniqueFd> make_directories_in_root_at_depth(int root_fd, const std::string &path,
+                                                   mode_t mode, int depth);
+
+// `name` in `parent_fd` exists but did not resolve: if it is a symlink to a missing target,
+// makes that target (read as the container would read it), so the path resolves after.
+Status make_symlink_target(int root_fd, int parent_fd, const std::string &parent_path,
+                           const std::string &name, mode_t mode, int depth)
+{
+    char target[PATH_MAX];
+    ssize_t length = ::readlinkat(parent_fd, name.c_str(), target, sizeof target - 1);
+    if (length < 0)
+        return Ok{}; // not a symlink: the caller's open reports what it is
+    if (depth >= max_symlink_depth)
+        return Error::system(ELOOP, "create directory `" + parent_path + "/" + name + "`");
+    std::string link(target, static_cast<size_t>(length));
+    std::string resolved = link.front() == '/' ? link : parent_path + "/" + link;
+    TRY(make_directories_in_root_at_depth(root_fd, resolved, mode, depth + 1));
+    return Ok{};
+}
+
+Result<UniqueFd> make_directories_in_root_at_depth(int root_fd, const std::string &path,
+                                                   mode_t mode, int depth)
 {
     UniqueFd current(openat2_in_root(root_fd, "/", O_PATH | O_DIRECTORY));
     if (!current)
@@ -122,13 +149,17 @@ Result<UniqueFd> make_directories_in_root(int root_fd, const std::string &path, 
 
     std::string prefix;
     for (const auto &part : path_components(path)) {
+        std::string parent = prefix;
         prefix += "/" + part;
         int fd = openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY);
         if (fd < 0 && errno == ENOENT) {
             // Made relative to the resolved parent, so the new directory lands inside the root
             // even when an earlier component was a symlink.
-            if (::mkdirat(current.get(), part.c_str(), mode) != 0 && errno != EEXIST)
+            bool made = ::mkdirat(current.get(), part.c_str(), mode) == 0;
+            if (!made && errno != EEXIST)
                 return Error::from_errno("create directory `" + prefix + "`");
+            if (!made)
+                TRY(make_symlink_target(root_fd, current.get(), parent, part, mode, depth));
             fd = openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY);
         }
         if (fd < 0)
@@ -136,6 +167,13 @@ Result<UniqueFd> make_directories_in_root(int root_fd, const std::string &path, 
         current.reset(fd);
     }
     return current;
+}
+
+} // namespace
+
+Result<UniqueFd> make_directories_in_root(int root_fd, const std::string &path, mode_t mode)
+{
+    return make_directories_in_root_at_depth(root_fd, path, mode, 0);
 }
 
 Result<UniqueFd> make_file_in_root(int root_fd, const std::string &path, mode_t mode)

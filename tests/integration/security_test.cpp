@@ -1,0 +1,91 @@
+// Security: the container must not reach the host through symlinks in its rootfs, fds leaked
+// from the runtime's caller, or the image under its overlay.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "integration/harness.hpp"
+
+using namespace harness;
+
+namespace {
+
+// A plain OCI bundle with its own copy of the image, so a test can plant things in its rootfs.
+void use_private_rootfs(Bundle &bundle)
+{
+    std::filesystem::copy(image_dir(), bundle.dir() + "/rootfs",
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::copy_symlinks);
+    bundle.config["root"]["path"] = "rootfs";
+    bundle.config.erase("annotations");
+}
+
+} // namespace
+
+TEST_CASE("security: a mount destination through an absolute symlink stays inside the rootfs")
+{
+    TempDir host_target;
+    Bundle bundle("ls -d /escape/sub && grep -c ' /tmp/.*/sub ' /proc/self/mountinfo");
+    use_private_rootfs(bundle);
+    // In the rootfs, /escape points at the host directory's path, which, resolved as the
+    // container would, is a path inside the rootfs.
+    std::filesystem::create_directory_symlink(host_target.path(), bundle.dir() + "/rootfs/escape");
+    bundle.config["mounts"].push_back(
+        {{"destination", "/escape/sub"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+    bundle.write();
+    auto before = HostSnapshot::take();
+
+    auto outcome = crun_lite({"run", bundle.dir()});
+
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out == "/escape/sub\n1\n");
+    CHECK_FALSE(exists(host_target.path() + "/sub"));
+    CHECK(exists(bundle.dir() + "/rootfs" + host_target.path() + "/sub"));
+    CHECK(differences(before, HostSnapshot::take()) == "");
+}
+
+TEST_CASE("security: a mount destination through a `..` symlink stays inside the rootfs")
+{
+    Bundle bundle("true");
+    use_private_rootfs(bundle);
+    std::filesystem::create_directory_symlink("../../../../../../../../tmp",
+                                              bundle.dir() + "/rootfs/climb");
+    std::string marker = "crun-lite-climb-" + std::to_string(getpid());
+    bundle.config["mounts"].push_back(
+        {{"destination", "/climb/" + marker}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+    bundle.write();
+
+    auto outcome = crun_lite({"run", bundle.dir()});
+
+    CHECK(outcome.status == 0);
+    CHECK_FALSE(exists("/tmp/" + marker));
+    CHECK(exists(bundle.dir() + "/rootfs/tmp/" + marker));
+}
+
+TEST_CASE("security: only stdin, stdout and stderr pass into the container")
+{
+    // An fd the caller left open without close-on-exec, as careless callers do.
+    int leaked = open("/etc/hostname", O_RDONLY);
+    REQUIRE(leaked >= 0);
+    REQUIRE(dup2(leaked, 57) == 57);
+    close(leaked);
+
+    Bundle bundle("ls /proc/self/fd");
+    auto outcome = crun_lite({"run", bundle.dir()});
+    close(57);
+
+    CHECK(outcome.status == 0);
+    // ls's own directory fd is 3; nothing else is there.
+    CHECK(outcome.out == "0\n1\n2\n3\n");
+}
+
+TEST_CASE("security: the image stays unchanged even when the container removes all it can")
+{
+    Bundle bundle("rm -rf /bin /etc /usr 2>/dev/null; echo gone > /new-file; true");
+    auto image_before = tree_hash(image_dir());
+    auto outcome = crun_lite({"run", bundle.dir()});
+    CHECK(outcome.status == 0);
+    CHECK(tree_hash(image_dir()) == image_before);
+}
