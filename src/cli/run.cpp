@@ -5,6 +5,9 @@
 //
 // One rule tells them apart: without --bundle, an argument holding a `/`, or `.` or `..`, is a
 // bundle directory (ids can hold neither); anything else is an id.
+#include <unistd.h>
+
+#include <climits>
 #include <cxxopts.hpp>
 #include <iostream>
 
@@ -16,6 +19,12 @@
 
 namespace crunlite::cli {
 namespace {
+
+std::string cwd()
+{
+    char buffer[PATH_MAX];
+    return ::getcwd(buffer, sizeof buffer) ? buffer : "/";
+}
 
 bool names_bundle_dir(const std::string &argument)
 {
@@ -65,7 +74,8 @@ int run_command(const GlobalOptions &global, const Arguments &args)
     std::string bundle_dir = short_form            ? target
                              : flags.count("bundle") ? flags["bundle"].as<std::string>()
                                                     : ".";
-    std::string id = short_form ? state::generated_container_id(target) : target;
+    std::string id = short_form ? state::generated_container_id(spec::absolute_path(cwd(), target))
+                                : target;
     // The short form's user named a bundle, not an id: errors name what they typed.
     std::string shown = short_form ? target : id;
 

@@ -99,8 +99,9 @@ Status mount_one(const spec::Mount &mount, int root_fd, const std::string &bundl
 {
     MountOptions options = parse_mount_options(mount.options);
     std::string destination = container_destination(mount);
-    log::debug("mount " + (mount.type.empty() ? std::string("bind") : mount.type) + " `" +
-               mount.source + "` on `" + destination + "` options `" + options.data + "`");
+    log::debug("mount `" + mount.source + "` on `" + destination + "`, type `" +
+               (mount.type.empty() ? std::string("bind") : mount.type) + "`, data `" +
+               options.data + "`");
 
     if (is_bind(mount, options)) {
         MountOptions bind_options = options;

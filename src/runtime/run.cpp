@@ -293,7 +293,11 @@ Result<int> run_container(const spec::Bundle &bundle, const RunOptions &options)
 
     auto [parent_end, child_end] = TRY(make_sync_channels());
     UniqueFd pidfd;
-    log::debug("clone with flags 0x" + std::to_string(plan.clone_flags));
+    if (log::enabled(log::Level::debug)) {
+        char flags[32];
+        snprintf(flags, sizeof flags, "%#llx", static_cast<unsigned long long>(plan.clone_flags));
+        log::debug(std::string("clone with flags ") + flags);
+    }
     pid_t pid = TRY(sys::clone_with_flags(plan.clone_flags, &pidfd));
     if (pid == 0) {
         parent_end.close();
