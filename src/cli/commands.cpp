@@ -1,5 +1,9 @@
 #include "cli/commands.hpp"
 
+#include <cstdlib>
+#include <iostream>
+
+#include "state/container_id.hpp"
 #include "util/log.hpp"
 
 namespace crunlite::cli {
@@ -24,6 +28,107 @@ int report_usage(const std::string &verb, const std::string &message)
 {
     log::error(verb + ": " + message + " (see `crun-lite " + verb + " --help`)");
     return 1;
+}
+
+std::optional<cxxopts::ParseResult> parse_flags(cxxopts::Options &options, const Arguments &args,
+                                                const std::string &verb,
+                                                std::vector<std::string> &positional,
+                                                int &exit_status)
+{
+    options.add_options()("h,help", "show this help")(
+        "positional", "", cxxopts::value<std::vector<std::string>>());
+    options.parse_positional({"positional"});
+    cxxopts::ParseResult flags;
+    try {
+        ArgvView view(args);
+        flags = options.parse(view.argc(), view.argv());
+    } catch (const cxxopts::exceptions::exception &problem) {
+        exit_status = report_usage(verb, problem.what());
+        return std::nullopt;
+    }
+    if (flags.count("help")) {
+        std::cout << options.help({""});
+        exit_status = 0;
+        return std::nullopt;
+    }
+    positional = flags.count("positional") ? flags["positional"].as<std::vector<std::string>>()
+                                           : std::vector<std::string>{};
+    return flags;
+}
+
+std::optional<std::string> single_id(const std::vector<std::string> &positional,
+                                     const std::string &verb, int &exit_status)
+{
+    if (positional.size() != 1) {
+        exit_status = report_usage(verb, "expected one container id");
+        return std::nullopt;
+    }
+    if (auto valid = state::check_container_id(positional[0]); !valid) {
+        exit_status = report_failure(verb, positional[0], valid.error());
+        return std::nullopt;
+    }
+    return positional[0];
+}
+
+void add_container_flags(cxxopts::Options &options)
+{
+    options.add_options()
+        ("b,bundle", "bundle directory (default: the current directory)", cxxopts::value<std::string>())
+        ("pid-file", "write the container process's pid to FILE", cxxopts::value<std::string>())
+        ("console-socket", "unix socket to receive the terminal's master fd", cxxopts::value<std::string>())
+        ("no-pivot", "move the root onto / and chroot instead of pivot_root (for a ramfs root)")
+        ("no-new-keyring", "keep the caller's session keyring (crun-lite never makes a new one)")
+        ("preserve-fds", "pass N more fds after stdio (and after LISTEN_FDS)", cxxopts::value<int>()->default_value("0"));
+}
+
+namespace {
+
+// systemd socket activation: LISTEN_FDS fds from 3 pass into the container, which sees
+// LISTEN_FDS and LISTEN_PID=1 (its first process is the one they were meant for).
+int apply_listen_fds(spec::Bundle &bundle)
+{
+    const char *listen_fds = getenv("LISTEN_FDS");
+    int count = listen_fds ? atoi(listen_fds) : 0;
+    if (count <= 0 || !bundle.config.process)
+        return 0;
+    auto &env = bundle.config.process->env;
+    std::erase_if(env, [](const std::string &entry) {
+        return entry.rfind("LISTEN_FDS=", 0) == 0 || entry.rfind("LISTEN_PID=", 0) == 0;
+    });
+    env.push_back("LISTEN_FDS=" + std::to_string(count));
+    env.push_back("LISTEN_PID=1");
+    return count;
+}
+
+} // namespace
+
+Result<ContainerRequest> container_request(const GlobalOptions &global,
+                                           const cxxopts::ParseResult &flags,
+                                           const std::string &id, const std::string &bundle_dir,
+                                           const std::string &verb, bool process_required)
+{
+    TRY(state::check_container_id(id));
+    int preserve_fds = flags["preserve-fds"].as<int>();
+    if (preserve_fds < 0)
+        return Error::message("--preserve-fds: must not be negative");
+
+    spec::ValidateOptions validate;
+    validate.process_required = process_required;
+    ContainerRequest request{TRY(spec::load_bundle(bundle_dir, validate)), {}, {}};
+    for (const auto &warning : request.bundle.warnings)
+        log::warning(verb + " `" + id + "`: " + warning);
+
+    if (flags.count("console-socket"))
+        return Error::message("--console-socket: needs process.terminal, which is false");
+
+    request.create.id = id;
+    request.create.state_root = global.state_root;
+    request.create.data_root = global.data_root;
+    request.create.no_pivot = flags.count("no-pivot") > 0;
+    request.create.preserved_fds = apply_listen_fds(request.bundle) + preserve_fds;
+    if (flags.count("pid-file"))
+        request.pid_file = flags["pid-file"].as<std::string>();
+    return request;
 }
 
 ArgvView::ArgvView(const Arguments &args) : storage_(args)

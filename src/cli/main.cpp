@@ -23,8 +23,16 @@ struct Command {
 };
 
 constexpr Command commands[] = {
-    {"run", crunlite::cli::run_command, "run a container in the foreground"},
+    {"create", crunlite::cli::create_command, "create a container; start runs its program"},
+    {"start", crunlite::cli::start_command, "start a created container"},
+    {"run", crunlite::cli::run_command, "create and start a container (foreground by default)"},
+    {"state", crunlite::cli::state_command, "print a container's state as JSON"},
+    {"kill", crunlite::cli::kill_command, "send a signal to a container"},
+    {"delete", crunlite::cli::delete_command, "delete a container"},
+    {"list", crunlite::cli::list_command, "list containers"},
+    {"ps", crunlite::cli::ps_command, "list a container's processes"},
     {"spec", crunlite::cli::spec_command, "write a default config.json"},
+    {"features", crunlite::cli::features_command, "print what this runtime supports, as JSON"},
 };
 
 void print_help()

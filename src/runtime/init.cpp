@@ -45,7 +45,10 @@ Status build_root(const LaunchPlan &plan)
     auto root = TRY(mount_root(plan));
     TRY(mount_config_mounts(root.get(), *plan.bundle));
     TRY(populate_dev(root.get(), plan.bundle->config));
-    TRY(pivot_into(root.get()));
+    if (plan.no_pivot)
+        TRY(move_root_into(root.get()));
+    else
+        TRY(pivot_into(root.get()));
     if (plan.bundle->config.root.readonly)
         TRY(make_root_readonly());
     return Ok{};
@@ -106,22 +109,46 @@ Status set_up(const LaunchPlan &plan)
     TRY(set_names(config));
     if (plan.clone_flags & CLONE_NEWNET)
         TRY(bring_up_loopback());
-    return make_cwd(config.process->cwd);
+    if (config.process)
+        TRY(make_cwd(config.process->cwd));
+    return Ok{};
 }
 
+
+// Reports a failure to the runtime and ends. After `create` has returned nobody is listening on
+// the channel, so the message goes to the container's stderr instead.
 [[noreturn]] void fail(SyncChannel &channel, const Error &error, int exit_status)
 {
     SyncMessage message{SyncKind::error, exit_status, error.render()};
-    (void)channel.send(message);
+    if (!channel.send(message)) {
+        std::string line = "crun-lite: " + message.text + "\n";
+        (void)!::write(STDERR_FILENO, line.data(), line.size());
+    }
     _exit(exit_status);
 }
 
-// Blocks until the runtime says start; a closed channel means the runtime gave up.
-void wait_for_start(SyncChannel &channel)
+// Blocks until start writes a byte into the exec fifo. The process holds the fifo open for
+// reading and writing, so the read never sees end-of-file: only a byte ends the wait.
+void wait_for_start(int fifo_fd)
 {
-    auto message = channel.receive();
-    if (!message || !message->has_value() || (*message)->kind != SyncKind::start)
+    char byte;
+    ssize_t n;
+    do {
+        n = ::read(fifo_fd, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1)
         _exit(1);
+    ::close(fifo_fd);
+}
+
+// A config without a process (the spec allows one) makes a container that only holds its
+// namespaces: ready, then waiting until it is deleted; start refuses it.
+[[noreturn]] void hold_namespaces(const LaunchPlan &plan, SyncChannel &channel)
+{
+    if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
+        _exit(1);
+    wait_for_start(plan.exec_fifo_fd);
+    _exit(0);
 }
 
 void reset_signals(const sigset_t &empty)
@@ -144,6 +171,10 @@ std::vector<char *> c_strings(const std::vector<std::string> &strings)
 
 void container_init(const LaunchPlan &plan, SyncChannel &channel)
 {
+    // The state directory's lock above all: flock belongs to the open file, which the child
+    // shares until it closes its copy, and the lock must go when the runtime is done.
+    for (int fd : plan.parent_only_fds)
+        ::close(fd);
     if (plan.die_with_runtime)
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     // Device nodes and mount points get exactly the modes asked for.
@@ -151,6 +182,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
 
     if (auto status = set_up(plan); !status)
         fail(channel, status.error(), 1);
+    if (!plan.bundle->config.process)
+        hold_namespaces(plan, channel);
 
     const spec::Process &process = *plan.bundle->config.process;
     if (auto status = set_identity(process.user); !status)
@@ -169,11 +202,13 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
 
     if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
         _exit(1);
-    wait_for_start(channel);
+    wait_for_start(plan.exec_fifo_fd);
 
-    // Only stdio survives into the container: every other fd is closed on exec, the sync
-    // channel included, which tells the parent the exec went through.
+    // Only stdio and the fds asked for survive into the container: every other fd is closed on
+    // exec, the sync channel included, which tells the parent the exec went through.
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int fd : plan.passed_fds)
+        ::fcntl(fd, F_SETFD, 0);
     sigset_t empty;
     sigemptyset(&empty);
     reset_signals(empty);

@@ -105,4 +105,14 @@ MountOptions parse_mount_options(const std::vector<std::string> &options)
     return result;
 }
 
+std::vector<std::string> known_mount_options()
+{
+    std::vector<std::string> names = {"bind", "rbind"};
+    for (const auto &known : flag_options)
+        names.emplace_back(known.name);
+    for (const auto &known : propagation_options)
+        names.emplace_back(known.name);
+    return names;
+}
+
 } // namespace crunlite::runtime

@@ -17,4 +17,8 @@ struct MountOptions {
 
 MountOptions parse_mount_options(const std::vector<std::string> &options);
 
+// Every option word crun-lite gives a meaning of its own (flags, propagation, bind), for
+// `crun-lite features`; anything else passes to the filesystem.
+std::vector<std::string> known_mount_options();
+
 } // namespace crunlite::runtime

@@ -170,6 +170,19 @@ Status pivot_into(int root_fd)
     return Ok{};
 }
 
+Status move_root_into(int root_fd)
+{
+    if (::fchdir(root_fd) != 0)
+        return Error::from_errno("enter the container root");
+    if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0)
+        return Error::from_errno("move the container root onto `/`");
+    if (::chroot(".") != 0)
+        return Error::from_errno("chroot into the container root");
+    if (::chdir("/") != 0)
+        return Error::from_errno("chdir to the new root");
+    return Ok{};
+}
+
 Status make_root_readonly()
 {
     struct statvfs info {};

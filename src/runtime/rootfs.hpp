@@ -26,6 +26,11 @@ Status mount_config_mounts(int root_fd, const spec::Bundle &bundle);
 // Makes the root fd the process's `/` and drops the old root entirely.
 Status pivot_into(int root_fd);
 
+// --no-pivot, for roots pivot_root cannot take (a ramfs): moves the root mount onto `/` and
+// chroots into it. The host's root stays beneath, reachable by a process that can escape a
+// chroot, which is why pivot_root is the default.
+Status move_root_into(int root_fd);
+
 // Remounts `/` read-only (root.readonly), keeping its other flags.
 Status make_root_readonly();
 

@@ -1,8 +1,13 @@
-// The state root: one directory per container (`<root>/<id>`), holding `state.json`.
+// The state root: one directory per container (`<root>/<id>`).
 //
 // A container's directory is made with mkdir(2), so claiming an id is atomic: two commands
-// racing for one id cannot both win. state.json is written to a temporary file and renamed over
-// the old one, so a reader never sees half of it.
+// racing for one id cannot both win. Every command that changes a container holds flock(2) on
+// its directory. `state.json` is written to a temporary file and renamed over the old one, so a
+// reader never sees half of it. `exec.fifo` exists from create until start: the container's
+// first process waits on it (see runtime/init.cpp).
+//
+// The status is never trusted from the file alone: a container whose first process is gone, or
+// is a zombie, or whose pid now belongs to another process (the start time differs), is stopped.
 #pragma once
 
 #include <sys/types.h>
@@ -10,24 +15,43 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "util/error.hpp"
+#include "util/unique_fd.hpp"
 
 namespace crunlite::state {
 
 inline constexpr const char *default_state_root = "/run/crun-lite";
+inline constexpr const char *exec_fifo_name = "exec.fifo";
 
 struct ContainerState {
     std::string oci_version;
     std::string id;
-    std::string status; // creating, created, running, stopped
+    std::string status; // as last written: creating, created, running; see live_status()
     pid_t pid = 0;
-    uint64_t pid_start_time = 0; // field 22 of /proc/<pid>/stat, so a reused pid is not mistaken
+    uint64_t pid_start_time = 0; // field 22 of /proc/<pid>/stat
     std::string bundle;          // absolute
     std::string rootfs;          // absolute host path the container's root was made from
     std::string created;         // RFC 3339
     uid_t owner = 0;
     std::map<std::string, std::string> annotations;
+
+    // crun-lite's own, not part of the OCI state.
+    std::string layers_dir; // overlay upper and work dirs; empty without the overlay
+    bool has_process = true;
+    bool own_pid_namespace = true;
+};
+
+// Holds flock(2) on a container's directory until destroyed.
+class ContainerLock {
+public:
+    ContainerLock() = default;
+    explicit ContainerLock(UniqueFd dir) : dir_(std::move(dir)) {}
+    int dir_fd() const { return dir_.get(); }
+
+private:
+    UniqueFd dir_;
 };
 
 class StateStore {
@@ -37,16 +61,32 @@ public:
     const std::string &root() const { return root_; }
     std::string container_dir(const std::string &id) const { return root_ + "/" + id; }
 
-    // Creates the container's directory; fails if the id is taken.
-    Status claim(const std::string &id);
+    // Creates the container's directory and locks it; fails if the id is taken.
+    Result<ContainerLock> claim(const std::string &id);
 
+    // Locks an existing container; "container `id` does not exist" otherwise.
+    Result<ContainerLock> lock(const std::string &id);
+
+    Result<ContainerState> load(const std::string &id) const;
     Status save(const ContainerState &state);
 
     // Removes the container's directory and everything in it; quiet if it is already gone.
     void release(const std::string &id);
 
+    // Ids of every container directory, sorted.
+    std::vector<std::string> ids() const;
+
 private:
     std::string root_;
 };
+
+// Whether `pid` is still the process that had `start_time`, and not a zombie.
+bool process_alive(pid_t pid, uint64_t start_time);
+
+// created, running or stopped, from the process and the exec fifo rather than the file.
+std::string live_status(const StateStore &store, const ContainerState &state);
+
+// The OCI state document (runtime.md "State") with the live status.
+std::string oci_state_json(const ContainerState &state, const std::string &status);
 
 } // namespace crunlite::state

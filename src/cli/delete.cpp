@@ -1,0 +1,27 @@
+// `crun-lite delete [--force] <id>`: removes a stopped or created container; --force kills a
+// running one first.
+#include "cli/commands.hpp"
+#include "runtime/lifecycle.hpp"
+
+namespace crunlite::cli {
+
+int delete_command(const GlobalOptions &global, const Arguments &args)
+{
+    cxxopts::Options options("crun-lite delete [--force] <id>", "Delete a container.");
+    options.add_options()("f,force", "kill the container first if it is running");
+    std::vector<std::string> positional;
+    int exit_status = 0;
+    auto flags = parse_flags(options, args, "delete", positional, exit_status);
+    if (!flags)
+        return exit_status;
+    auto id = single_id(positional, "delete", exit_status);
+    if (!id)
+        return exit_status;
+
+    state::StateStore store(global.state_root);
+    if (auto deleted = runtime::delete_container(store, *id, flags->count("force")); !deleted)
+        return report_failure("delete", *id, deleted.error());
+    return 0;
+}
+
+} // namespace crunlite::cli

@@ -1,0 +1,79 @@
+// create: everything in config.json applied except the user's program, which waits for start.
+//
+// NewContainer::create claims the id, makes the overlay layers and the exec fifo, clones the
+// first process into its namespaces and waits until that process reports it is ready (or what
+// failed). Until keep() is called, destroying the NewContainer undoes all of it: the process is
+// killed, the layers and the state directory removed. So every failure path unwinds, and
+// `create` calls keep() only once the container is fully made.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "runtime/launch.hpp"
+#include "runtime/sync.hpp"
+#include "spec/bundle.hpp"
+#include "state/state.hpp"
+#include "util/error.hpp"
+
+namespace crunlite::runtime {
+
+inline constexpr const char *default_data_root = "/var/lib/crun-lite";
+
+struct CreateOptions {
+    std::string id;
+    std::string state_root; // one directory per container, see state/state.hpp
+    std::string data_root;  // overlay layers live in <data_root>/<id>/
+    bool foreground = false; // `run` without --detach: the runtime stays the parent
+    bool no_pivot = false;   // --no-pivot: move the root onto `/` and chroot instead
+    int preserved_fds = 0;   // fds 3 .. 3+N-1 pass into the container (LISTEN_FDS, --preserve-fds)
+};
+
+class NewContainer {
+public:
+    static Result<std::unique_ptr<NewContainer>> create(const spec::Bundle &bundle,
+                                                        const CreateOptions &options);
+    ~NewContainer();
+    NewContainer(const NewContainer &) = delete;
+    NewContainer &operator=(const NewContainer &) = delete;
+
+    pid_t pid() const { return pid_; }
+    int pidfd() const { return pidfd_.get(); }
+    state::StateStore &store() { return store_; }
+    state::ContainerState &state() { return state_; }
+    SyncChannel &channel() { return channel_; }
+
+    // Lets other commands at the container (the lock is held from claim until here).
+    void unlock() { lock_ = {}; }
+
+    // The container is made: nothing is undone when this object goes.
+    void keep() { kept_ = true; }
+
+private:
+    NewContainer(const CreateOptions &options) : options_(options), store_(options.state_root) {}
+    Status make(const spec::Bundle &bundle);
+    Status reserve_preserved_fds(LaunchPlan &plan);
+    Status spawn(LaunchPlan &plan);
+
+    CreateOptions options_;
+    state::StateStore store_;
+    state::ContainerLock lock_;
+    state::ContainerState state_;
+    bool claimed_ = false;
+    std::string layers_dir_;
+    pid_t pid_ = 0;
+    UniqueFd pidfd_;
+    SyncChannel channel_;
+    std::vector<UniqueFd> placeholders_; // hold unused preserved numbers, see reserve_preserved_fds
+    bool kept_ = false;
+};
+
+// Writes the decimal pid to `path` atomically; nothing when `path` is empty.
+Status write_pid_file(const std::string &path, pid_t pid);
+
+// The state a new container starts with, from its bundle.
+state::ContainerState initial_state(const spec::Bundle &bundle, const std::string &id);
+
+} // namespace crunlite::runtime

@@ -1,0 +1,191 @@
+#include "runtime/lifecycle.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "sys/paths.hpp"
+#include "sys/process.hpp"
+#include "util/log.hpp"
+
+namespace crunlite::runtime {
+namespace {
+
+// How long delete waits for a killed container's first process to go.
+constexpr int exit_wait_ms = 10000;
+
+std::string namespace_link(pid_t pid, const char *type)
+{
+    char target[128] = {};
+    std::string path = "/proc/" + std::to_string(pid) + "/ns/" + type;
+    ssize_t length = ::readlink(path.c_str(), target, sizeof target - 1);
+    return length > 0 ? std::string(target, static_cast<size_t>(length)) : std::string();
+}
+
+std::vector<pid_t> all_pids()
+{
+    std::vector<pid_t> pids;
+    std::error_code error;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc", error)) {
+        pid_t pid = static_cast<pid_t>(atoi(entry.path().filename().c_str()));
+        if (pid > 0)
+            pids.push_back(pid);
+    }
+    return pids;
+}
+
+std::vector<pid_t> descendants_of(pid_t root)
+{
+    std::map<pid_t, std::vector<pid_t>> children;
+    for (pid_t pid : all_pids())
+        if (auto stat = sys::read_process_stat(pid))
+            children[stat->parent].push_back(pid);
+
+    std::vector<pid_t> found = {root};
+    for (size_t next = 0; next < found.size(); ++next)
+        for (pid_t child : children[found[next]])
+            found.push_back(child);
+    return found;
+}
+
+// A pidfd for the state's first process, checked against its start time after opening, so the
+// signal can never reach a process that reused the pid.
+Result<UniqueFd> open_first_process(const state::ContainerState &state)
+{
+    UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, state.pid, 0)));
+    if (!pidfd || !state::process_alive(state.pid, state.pid_start_time))
+        return Error::message("container not running");
+    return pidfd;
+}
+
+Status send_signal(int pidfd, int signal)
+{
+    if (syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) != 0) {
+        if (errno == ESRCH)
+            return Error::message("no such process");
+        return Error::from_errno("send signal " + std::to_string(signal));
+    }
+    return Ok{};
+}
+
+// Waits until the process behind `pidfd` has exited (a zombie counts: it holds nothing).
+Status wait_for_exit(int pidfd)
+{
+    pollfd entry = {pidfd, POLLIN, 0};
+    int ready;
+    do {
+        ready = ::poll(&entry, 1, exit_wait_ms);
+    } while (ready < 0 && errno == EINTR);
+    if (ready <= 0)
+        return Error::message("the container's first process did not exit after SIGKILL");
+    return Ok{};
+}
+
+Status kill_everything(const state::ContainerState &state)
+{
+    auto pidfd = open_first_process(state);
+    if (!pidfd)
+        return Ok{}; // already gone
+    // Without its own pid namespace, the container's other processes outlive its first one.
+    if (!state.own_pid_namespace)
+        for (pid_t pid : container_processes(state))
+            if (pid != state.pid)
+                ::kill(pid, SIGKILL);
+    TRY(send_signal(pidfd->get(), SIGKILL));
+    return wait_for_exit(pidfd->get());
+}
+
+} // namespace
+
+Status release_first_process(state::StateStore &store, state::ContainerState &state)
+{
+    std::string fifo = store.container_dir(state.id) + "/" + state::exec_fifo_name;
+    // Non-blocking: the open succeeds only while the first process holds the fifo.
+    UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd && errno == ENXIO)
+        return Error::message("the container's first process is gone");
+    if (!fd)
+        return Error::from_errno("open `" + fifo + "`");
+    if (::write(fd.get(), "0", 1) != 1)
+        return Error::from_errno("write `" + fifo + "`");
+    ::unlink(fifo.c_str());
+
+    state.status = "running";
+    return store.save(state);
+}
+
+Status start_container(state::StateStore &store, const std::string &id)
+{
+    auto lock = TRY(store.lock(id));
+    auto state = TRY(store.load(id));
+    std::string status = state::live_status(store, state);
+    if (status != "created")
+        return Error::message("cannot start a container that is " + status);
+    if (!state.has_process)
+        return Error::message("process: the config has no process to start");
+    return release_first_process(store, state);
+}
+
+Status kill_container(state::StateStore &store, const std::string &id, int signal, bool all)
+{
+    auto lock = TRY(store.lock(id));
+    auto state = TRY(store.load(id));
+    std::string status = state::live_status(store, state);
+    if (status != "created" && status != "running")
+        return Error::message("container not running");
+
+    auto pidfd = TRY(open_first_process(state));
+    if (all)
+        for (pid_t pid : container_processes(state))
+            if (pid != state.pid)
+                ::kill(pid, signal);
+    return send_signal(pidfd.get(), signal);
+}
+
+Status delete_container(state::StateStore &store, const std::string &id, bool force)
+{
+    auto lock = TRY(store.lock(id));
+    auto loaded = store.load(id);
+    if (!loaded) {
+        if (!force)
+            return std::move(loaded).error();
+        // Unreadable state names no process or layers to clean; --force still frees the id.
+        log::warning("delete `" + id + "`: " + loaded.error().render() + "; removing its state");
+        store.release(id);
+        return Ok{};
+    }
+    auto state = std::move(loaded).value();
+    std::string status = state::live_status(store, state);
+    if (status == "running" && !force)
+        return Error::message("cannot delete a running container without --force");
+
+    if (status == "running" || status == "created")
+        TRY(kill_everything(state));
+    if (!state.layers_dir.empty() && !sys::remove_tree(state.layers_dir))
+        return Error::message("remove `" + state.layers_dir + "`: not everything could be removed");
+    store.release(id);
+    return Ok{};
+}
+
+std::vector<pid_t> container_processes(const state::ContainerState &state)
+{
+    if (!state::process_alive(state.pid, state.pid_start_time))
+        return {};
+    if (!state.own_pid_namespace)
+        return descendants_of(state.pid);
+
+    std::string container_ns = namespace_link(state.pid, "pid");
+    std::vector<pid_t> members;
+    for (pid_t pid : all_pids())
+        if (pid == state.pid || (!container_ns.empty() && namespace_link(pid, "pid") == container_ns))
+            members.push_back(pid);
+    return members;
+}
+
+} // namespace crunlite::runtime

@@ -1,0 +1,32 @@
+// The lifecycle commands on an existing container: start, kill, delete, and the list of its
+// processes. Each one that changes the container holds its lock (state/state.hpp), and each
+// judges the container by its live status, never by the state file alone.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "state/state.hpp"
+#include "util/error.hpp"
+
+namespace crunlite::runtime {
+
+// Lets a created container's first process exec its program.
+Status start_container(state::StateStore &store, const std::string &id);
+
+// The part of start that needs no lock, for `run`, which already holds it.
+Status release_first_process(state::StateStore &store, state::ContainerState &state);
+
+// Sends `signal` to the container's first process, or with `all` to every process in it.
+Status kill_container(state::StateStore &store, const std::string &id, int signal, bool all);
+
+// Removes a stopped or created container; a running one only with `force` (it is killed).
+Status delete_container(state::StateStore &store, const std::string &id, bool force);
+
+// The container's processes as host pids: everything in its pid namespace when it has its own,
+// otherwise its first process and that process's descendants.
+std::vector<pid_t> container_processes(const state::ContainerState &state);
+
+} // namespace crunlite::runtime

@@ -1,0 +1,12 @@
+// Signal names as `kill` takes them: `TERM`, `SIGTERM`, `sigterm`, `15`, `SIGRTMIN+3`, `RTMAX-1`.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace crunlite::sys {
+
+// The signal number, or nullopt for anything that names no signal.
+std::optional<int> parse_signal(std::string_view text);
+
+} // namespace crunlite::sys
