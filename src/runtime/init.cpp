@@ -6,7 +6,6 @@
 // exec. Any failure is sent to the parent as one message and the process ends with _exit: it
 // never unwinds into the parent's code, whose stack it shares a copy of.
 #include <fcntl.h>
-#include <grp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,9 +17,9 @@
 
 #include <cstring>
 
-#include "runtime/command_lookup.hpp"
 #include "runtime/devices.hpp"
 #include "runtime/launch.hpp"
+#include "runtime/process.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
 #include "sys/paths.hpp"
@@ -78,18 +77,6 @@ Status bring_up_loopback()
     request.ifr_flags |= IFF_UP;
     if (::ioctl(sock.get(), SIOCSIFFLAGS, &request) != 0)
         return Error::from_errno("bring up `lo`");
-    return Ok{};
-}
-
-Status set_identity(const spec::User &user)
-{
-    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    if (::setgroups(groups.size(), groups.data()) != 0)
-        return Error::from_errno("set additional groups");
-    if (::setresgid(user.gid, user.gid, user.gid) != 0)
-        return Error::from_errno("set gid " + std::to_string(user.gid));
-    if (::setresuid(user.uid, user.uid, user.uid) != 0)
-        return Error::from_errno("set uid " + std::to_string(user.uid));
     return Ok{};
 }
 
@@ -151,22 +138,6 @@ void wait_for_start(int fifo_fd)
     _exit(0);
 }
 
-void reset_signals(const sigset_t &empty)
-{
-    for (int signal_number = 1; signal_number < NSIG; ++signal_number)
-        ::signal(signal_number, SIG_DFL);
-    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
-}
-
-std::vector<char *> c_strings(const std::vector<std::string> &strings)
-{
-    std::vector<char *> pointers;
-    for (const auto &text : strings)
-        pointers.push_back(const_cast<char *>(text.c_str()));
-    pointers.push_back(nullptr);
-    return pointers;
-}
-
 } // namespace
 
 void container_init(const LaunchPlan &plan, SyncChannel &channel)
@@ -186,37 +157,22 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
         hold_namespaces(plan, channel);
 
     const spec::Process &process = *plan.bundle->config.process;
-    if (auto status = set_identity(process.user); !status)
+    if (auto status = enter_identity(process.user); !status)
         fail(channel, status.error(), 1);
-    // chdir after the switch, so a cwd the user may not enter fails here and not later.
-    if (::chdir(process.cwd.c_str()) != 0)
-        fail(channel, Error::from_errno("chdir to cwd `" + process.cwd + "`"), 1);
 
     // The command is found before the user's program could run, so "not found" comes early.
-    int not_runnable_status = 1;
-    auto command = find_command(process.args[0], process.env, not_runnable_status);
+    int failure_status = 1;
+    auto command = prepare_command(process, failure_status);
     if (!command)
-        fail(channel, command.error(), not_runnable_status);
-
-    ::umask(process.user.umask.value_or(022));
+        fail(channel, command.error(), failure_status);
 
     if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
         _exit(1);
     wait_for_start(plan.exec_fifo_fd);
 
-    // Only stdio and the fds asked for survive into the container: every other fd is closed on
-    // exec, the sync channel included, which tells the parent the exec went through.
-    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-    for (int fd : plan.passed_fds)
-        ::fcntl(fd, F_SETFD, 0);
-    sigset_t empty;
-    sigemptyset(&empty);
-    reset_signals(empty);
-
-    auto argv = c_strings(process.args);
-    auto envp = c_strings(process.env);
-    ::execve(command->c_str(), argv.data(), envp.data());
-
+    // Only stdio and the fds asked for survive into the container: the sync channel closes on
+    // exec too, which tells the parent the exec went through.
+    exec_command(*command, process, plan.passed_fds);
     Error error = Error::from_errno("exec `" + process.args[0] + "`");
     fail(channel, error, errno == ENOENT ? 127 : 126);
 }

@@ -1,0 +1,28 @@
+// The last steps before the user's program runs, shared by a container's first process
+// (init.cpp) and by `exec` (exec.cpp): identity, cwd, finding the command, and the exec itself
+// with only the fds that may pass.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spec/config.hpp"
+#include "util/error.hpp"
+
+namespace crunlite::runtime {
+
+// Additional groups, gid, then uid: in that order, since dropping uid 0 first would forbid the
+// rest.
+Status enter_identity(const spec::User &user);
+
+// chdir to process.cwd (after the identity switch, so a cwd the user may not enter fails here)
+// and finds process.args[0]. On failure `failure_status` is 127 (not found), 126 (not
+// executable) or 1.
+Result<std::string> prepare_command(const spec::Process &process, int &failure_status);
+
+// Sets the process's umask, closes every fd above 2 on exec except `passed_fds`, resets signal
+// dispositions and mask, and execs. Returns only if execve failed, with errno set.
+void exec_command(const std::string &path, const spec::Process &process,
+                  const std::vector<int> &passed_fds);
+
+} // namespace crunlite::runtime
