@@ -246,6 +246,9 @@ public:
         decode_annotations(document);
     }
 
+    // A process.json document: the object that config.json holds under `process`.
+    void decode_process_document(const Json &process) { decode_process(Json{{"process", process}}); }
+
 private:
     void problem(const std::string &path, const std::string &what)
     {
@@ -500,6 +503,21 @@ ParseResult parse_config(std::string_view json_text)
         return result;
     }
     Decoder(result.config, result.problems).decode(document);
+    return result;
+}
+
+ParseResult parse_process(std::string_view json_text)
+{
+    ParseResult result;
+    Json document;
+    if (!parse_document(json_text, document, result.problems))
+        return result;
+
+    if (!document.is_object()) {
+        result.problems.push_back("process: expected an object, got " + describe(document));
+        return result;
+    }
+    Decoder(result.config, result.problems).decode_process_document(document);
     return result;
 }
 

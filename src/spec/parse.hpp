@@ -24,4 +24,8 @@ struct ParseResult {
 
 ParseResult parse_config(std::string_view json_text);
 
+// process.json, as `exec --process` takes it: one object read exactly as config.json's
+// `process`, so problems name `process.<field>`. Fills config.process only.
+ParseResult parse_process(std::string_view json_text);
+
 } // namespace crunlite::spec

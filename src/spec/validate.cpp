@@ -138,6 +138,12 @@ public:
         return std::move(findings_);
     }
 
+    Findings run_process_only()
+    {
+        check_process();
+        return std::move(findings_);
+    }
+
 private:
     void error(const std::string &path, const std::string &what)
     {
@@ -349,6 +355,11 @@ private:
 Findings validate_config(const Config &config, const ValidateOptions &options)
 {
     return Validator(config, options).run();
+}
+
+Findings validate_process(const Config &config)
+{
+    return Validator(config, {}).run_process_only();
 }
 
 bool normalize_container_path(const std::string &path, std::string &normalized)

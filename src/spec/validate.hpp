@@ -26,6 +26,9 @@ struct Findings {
 
 Findings validate_config(const Config &config, const ValidateOptions &options);
 
+// The checks of config.process alone, for `exec`.
+Findings validate_process(const Config &config);
+
 // Lexically normalises an absolute container path: collapses `//` and `.`, resolves `..`.
 // Returns false when `..` would climb above `/`.
 bool normalize_container_path(const std::string &path, std::string &normalized);
