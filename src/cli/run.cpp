@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -17,10 +18,12 @@
 namespace crunlite::cli {
 namespace {
 
-std::string cwd()
+// The directory's real path, so `.` and `..` are named after what they are; the path itself
+// when it cannot be resolved (the bundle check reports that).
+std::string real_path(const std::string &path)
 {
     char buffer[PATH_MAX];
-    return ::getcwd(buffer, sizeof buffer) ? buffer : "/";
+    return ::realpath(path.c_str(), buffer) ? buffer : path;
 }
 
 bool names_bundle_dir(const std::string &argument)
@@ -57,8 +60,7 @@ int run_command(const GlobalOptions &global, const Arguments &args)
     std::string bundle_dir = short_form              ? target
                              : flags->count("bundle") ? (*flags)["bundle"].as<std::string>()
                                                       : ".";
-    std::string id = short_form ? state::generated_container_id(spec::absolute_path(cwd(), target))
-                                : target;
+    std::string id = short_form ? state::generated_container_id(real_path(target)) : target;
     // The short form's user named a bundle, not an id: errors name what they typed.
     std::string shown = short_form ? target : id;
 

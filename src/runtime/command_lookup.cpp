@@ -24,7 +24,8 @@ Result<std::string> check_explicit_path(const std::string &name, int &failure_st
 {
     struct stat info {};
     if (::stat(name.c_str(), &info) != 0) {
-        failure_status = 127;
+        // As a shell: 127 when nothing is there, 126 when something is but cannot be reached.
+        failure_status = errno == ENOENT || errno == ENOTDIR ? 127 : 126;
         return Error::from_errno("exec `" + name + "`");
     }
     if (!S_ISREG(info.st_mode) || ::access(name.c_str(), X_OK) != 0) {

@@ -50,7 +50,7 @@ Status plan_namespaces(const spec::Config &config, LaunchPlan &plan)
             plan.clone_flags |= static_cast<uint64_t>(flag);
             continue;
         }
-        UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+        UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         if (!fd)
             return Error::from_errno("linux.namespaces[" + std::to_string(i) + "].path: open `" +
                                      ns.path + "`");

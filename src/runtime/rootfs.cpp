@@ -11,6 +11,7 @@
 #include "spec/validate.hpp"
 #include "sys/paths.hpp"
 #include "util/log.hpp"
+#include "util/path.hpp"
 
 namespace crunlite::runtime {
 namespace {
@@ -106,7 +107,7 @@ Status mount_one(const spec::Mount &mount, int root_fd, const std::string &bundl
     if (is_bind(mount, options)) {
         MountOptions bind_options = options;
         bind_options.recursive = options.recursive || mount.type == "rbind";
-        std::string source = spec::absolute_path(bundle_dir, mount.source);
+        std::string source = join_path(bundle_dir, mount.source);
         TRY(bind_mount(mount, bind_options, root_fd, source, destination));
     } else {
         TRY(filesystem_mount(mount, options, root_fd, destination));

@@ -7,6 +7,7 @@
 
 #include "spec/parse.hpp"
 #include "sys/paths.hpp"
+#include "util/path.hpp"
 
 namespace crunlite::spec {
 namespace {
@@ -40,15 +41,6 @@ Result<std::string> absolute_bundle_dir(const std::string &dir)
 
 } // namespace
 
-std::string absolute_path(const std::string &base, const std::string &path)
-{
-    std::filesystem::path joined = path.empty() || path.front() != '/' ? base + "/" + path : path;
-    std::string clean = joined.lexically_normal().string();
-    while (clean.size() > 1 && clean.back() == '/')
-        clean.pop_back();
-    return clean;
-}
-
 Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &options)
 {
     Bundle bundle;
@@ -69,8 +61,17 @@ Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &option
     if (!findings.ok())
         return Error::message(join_lines(findings.errors));
 
+    // Resolved once, here, so the directory the runtime mounts is the very one validation
+    // checked, however root.path mixes symlinks and `..`.
+    std::error_code error;
+    auto rootfs = std::filesystem::canonical(join_path(bundle.dir, parsed.config.root.path), error);
+    if (error)
+        return Error::system(error.value(), "root.path: resolve `" + parsed.config.root.path + "`");
+    if (rootfs == "/")
+        return Error::message("root.path: must not be the host's root directory");
+
     bundle.config = std::move(parsed.config);
-    bundle.rootfs = absolute_path(bundle.dir, bundle.config.root.path);
+    bundle.rootfs = rootfs;
     bundle.warnings = std::move(findings.warnings);
     return bundle;
 }

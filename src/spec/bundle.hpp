@@ -16,15 +16,12 @@ inline constexpr size_t max_config_size = 4 * 1024 * 1024;
 
 struct Bundle {
     std::string dir;    // absolute, no trailing slash
-    std::string rootfs; // root.path, absolute
+    std::string rootfs; // root.path, resolved: absolute and free of symlinks and `..`
     Config config;
     std::vector<std::string> warnings; // from validation, for the caller to log
 };
 
 // On failure the Error holds one problem per line, each naming its JSON path.
 Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &options);
-
-// `path` if absolute, else `base`/`path`, lexically cleaned of `.` and `//`.
-std::string absolute_path(const std::string &base, const std::string &path);
 
 } // namespace crunlite::spec

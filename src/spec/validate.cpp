@@ -38,11 +38,7 @@ bool is_absolute(const std::string &path)
 // root.path and bind sources are relative to the bundle, not to our working directory.
 std::string resolve_in_bundle(const std::string &path, const std::string &bundle_dir)
 {
-    if (is_absolute(path) || bundle_dir.empty())
-        return path;
-    if (bundle_dir.back() == '/')
-        return bundle_dir + path;
-    return bundle_dir + "/" + path;
+    return bundle_dir.empty() ? path : join_path(bundle_dir, path);
 }
 
 // stat()s a host path; on failure says why, in the words the messages use.
@@ -87,7 +83,8 @@ std::optional<std::string> namespace_path_problem(const Namespace &ns)
     if (!is_absolute(ns.path))
         return "must be an absolute path, got " + backticked(ns.path);
 
-    UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: a FIFO planted at the path must not stall validation.
+    UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) {
         int errnum = errno;
         if (errnum == ENOENT || errnum == ENOTDIR)
@@ -246,6 +243,9 @@ private:
     {
         if (value.empty())
             return;
+        // The kernel's limit for both names (HOST_NAME_MAX, and __NEW_UTS_LEN for domainname).
+        if (value.size() > 64)
+            error(field, "longer than 64 characters");
         for (const auto &ns : config_.linux.namespaces)
             if (ns.type == NamespaceType::uts && ns.path.empty())
                 return;
@@ -330,6 +330,13 @@ private:
         }
         if (ns.path.empty())
             return;
+        // The root is built by pivot_root in the container's mount namespace; done in a joined
+        // one, it would swap the root of every process there (the host's, for /proc/1/ns/mnt).
+        if (ns.type == NamespaceType::mount) {
+            error(path + ".path", "joining an existing mount namespace is not supported: the "
+                                  "container needs a mount namespace of its own");
+            return;
+        }
         if (auto problem = namespace_path_problem(ns))
             error(path + ".path", *problem);
     }

@@ -37,7 +37,8 @@ int openat2_in_root(int root_fd, const std::string &path, int flags)
 
 Status make_directories(const std::string &path, mode_t mode)
 {
-    std::string prefix;
+    // A relative path stays relative: each prefix is taken from the current directory.
+    std::string prefix = !path.empty() && path.front() == '/' ? "" : ".";
     for (const auto &part : path_components(path)) {
         prefix += "/" + part;
         if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST)
@@ -80,9 +81,15 @@ Status write_file_atomic(const std::string &path, const std::string &content, mo
 
 Result<std::string> read_file(const std::string &path, size_t max_bytes)
 {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK, then regular files only: a FIFO or device in the file's place must not hang.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd)
         return Error::from_errno("open `" + path + "`");
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0)
+        return Error::from_errno("stat `" + path + "`");
+    if (!S_ISREG(info.st_mode))
+        return Error::message("read `" + path + "`: not a regular file");
     std::string content;
     char buffer[65536];
     for (;;) {

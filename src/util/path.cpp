@@ -18,4 +18,15 @@ std::vector<std::string> path_components(const std::string &path)
     return parts;
 }
 
+std::string join_path(const std::string &base, const std::string &path)
+{
+    if (!path.empty() && path.front() == '/')
+        return path;
+    if (path.empty())
+        return base;
+    if (!base.empty() && base.back() == '/')
+        return base + path;
+    return base + "/" + path;
+}
+
 } // namespace crunlite
