@@ -24,6 +24,7 @@ using Arguments = std::vector<std::string>;
 
 int create_command(const GlobalOptions &global, const Arguments &args);
 int delete_command(const GlobalOptions &global, const Arguments &args);
+int exec_command(const GlobalOptions &global, const Arguments &args);
 int features_command(const GlobalOptions &global, const Arguments &args);
 int kill_command(const GlobalOptions &global, const Arguments &args);
 int list_command(const GlobalOptions &global, const Arguments &args);

@@ -3,12 +3,14 @@
 // Global options come before the subcommand, as with runc and crun:
 //   crun-lite [--root DIR] [--log FILE] [--log-format text|json] [--debug] <command> [args]
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string_view>
 
 #include "cli/commands.hpp"
 #include "runtime/run.hpp"
 #include "state/state.hpp"
+#include "sys/sealed_self.hpp"
 #include "util/log.hpp"
 
 namespace {
@@ -31,6 +33,7 @@ constexpr Command commands[] = {
     {"delete", crunlite::cli::delete_command, "delete a container"},
     {"list", crunlite::cli::list_command, "list containers"},
     {"ps", crunlite::cli::ps_command, "list a container's processes"},
+    {"exec", crunlite::cli::exec_command, "run another process in a running container"},
     {"spec", crunlite::cli::spec_command, "write a default config.json"},
     {"features", crunlite::cli::features_command, "print what this runtime supports, as JSON"},
 };
@@ -106,6 +109,11 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    // Later commands may run from another directory; the roots must name the same place.
+    std::error_code ignored;
+    global.state_root = std::filesystem::absolute(global.state_root, ignored);
+    global.data_root = std::filesystem::absolute(global.data_root, ignored);
+
     if (log_format != "text" && log_format != "json") {
         std::cerr << "crun-lite: --log-format: expected `text` or `json`, got `" << log_format
                   << "`\n";
@@ -127,6 +135,14 @@ int main(int argc, char **argv)
     for (const auto &command : commands) {
         if (command.name != name)
             continue;
+        // exec joins a running container: from then on crun-lite must be a copy nobody there
+        // can write to (sys/sealed_self.hpp).
+        if (name == "exec") {
+            if (auto sealed = crunlite::sys::reexec_from_sealed_copy(argv); !sealed) {
+                crunlite::log::error("exec: " + sealed.error().render());
+                return 1;
+            }
+        }
         Arguments args{"crun-lite " + std::string(name)};
         args.insert(args.end(), argv + index + 1, argv + argc);
         return command.run(global, args);

@@ -158,6 +158,10 @@ Status NewContainer::make(const spec::Bundle &bundle)
     lock_ = TRY(store_.claim(options_.id));
     claimed_ = true;
     state_ = initial_state(bundle, options_.id);
+    // The config as created: later edits to the bundle's config.json change nothing, and
+    // `exec` starts from this copy's process.
+    TRY(sys::write_file_atomic(store_.container_dir(options_.id) + "/config.json",
+                               bundle.config_text, 0600));
 
     LaunchPlan plan;
     plan.id = options_.id;

@@ -8,8 +8,14 @@
 
 #include "spec/config.hpp"
 #include "util/error.hpp"
+#include "util/unique_fd.hpp"
 
 namespace crunlite::runtime {
+
+// The fds 3 .. 3+count-1 belong to the caller, to pass into the container. The open ones are
+// listed in `passed`; each closed one is held by a close-on-exec placeholder, so that no fd the
+// runtime opens takes its number and leaks into the container with it.
+Status reserve_passed_fds(int count, std::vector<int> &passed, std::vector<UniqueFd> &placeholders);
 
 // Additional groups, gid, then uid: in that order, since dropping uid 0 first would forbid the
 // rest.

@@ -71,6 +71,7 @@ Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &option
         return Error::message("root.path: must not be the host's root directory");
 
     bundle.config = std::move(parsed.config);
+    bundle.config_text = std::move(*text);
     bundle.rootfs = rootfs;
     bundle.warnings = std::move(findings.warnings);
     return bundle;

@@ -18,6 +18,7 @@ struct Bundle {
     std::string dir;    // absolute, no trailing slash
     std::string rootfs; // root.path, resolved: absolute and free of symlinks and `..`
     Config config;
+    std::string config_text; // config.json as read, kept with the container's state
     std::vector<std::string> warnings; // from validation, for the caller to log
 };
 

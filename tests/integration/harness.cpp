@@ -194,6 +194,30 @@ Running start_crun_lite(const std::vector<std::string> &args)
 
 Outcome crun_lite(const std::vector<std::string> &args) { return start_crun_lite(args).wait(); }
 
+Outcome crun_lite_leaving_container(const std::vector<std::string> &args)
+{
+    TempDir scratch;
+    std::string out = scratch.path() + "/out", err = scratch.path() + "/err";
+    std::string command = "exec \"$0\" \"$@\" >" + out + " 2>" + err;
+    std::vector<std::string> shell = {"/bin/sh", "-c", command, env_or_fail("CRUN_LITE_BIN"),
+                                      "--root", state_root(), "--data-root", data_root()};
+    shell.insert(shell.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (auto &arg : shell)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) == 0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    Outcome outcome;
+    outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    outcome.out = read_text(out);
+    outcome.err = read_text(err);
+    return outcome;
+}
+
 Bundle::Bundle(const std::string &script)
 {
     dir_ = make_temp_dir("/tmp", "crun-lite-bundle-");

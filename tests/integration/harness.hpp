@@ -50,6 +50,11 @@ const std::string &source_dir();
 Outcome crun_lite(const std::vector<std::string> &args);
 Running start_crun_lite(const std::vector<std::string> &args);
 
+// For commands that leave a container holding their stdio (create, run --detach, exec
+// --detach): output goes through files, and the wait is for crun-lite's exit, not for the end
+// of its output, which the container keeps open.
+Outcome crun_lite_leaving_container(const std::vector<std::string> &args);
+
 // A temporary bundle directory whose config is the generator's default on the busybox image
 // (overlay mode) running `sh -c script`. Tests edit `config` and call write().
 class Bundle {

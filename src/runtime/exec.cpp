@@ -1,0 +1,128 @@
+#include "runtime/exec.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/container.hpp"
+#include "runtime/foreground.hpp"
+#include "runtime/process.hpp"
+#include "runtime/sync.hpp"
+#include "sys/process.hpp"
+#include "util/log.hpp"
+#include "util/scope_exit.hpp"
+
+namespace crunlite::runtime {
+namespace {
+
+// Every namespace a container may have of its own, but pid (entered before the clone) and user
+// (crun-lite makes none yet).
+constexpr int joined_namespaces = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET |
+                                  CLONE_NEWCGROUP;
+
+Result<UniqueFd> open_running_container(const state::StateStore &store,
+                                        const state::ContainerState &state)
+{
+    std::string status = state::live_status(store, state);
+    if (status != "running" && status != "created")
+        return Error::message("container not running");
+    UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, state.pid, 0)));
+    // Checked after opening: from here on the pidfd can name no other process.
+    if (!pidfd || !state::process_alive(state.pid, state.pid_start_time))
+        return Error::message("container not running");
+    return pidfd;
+}
+
+[[noreturn]] void fail_in_child(SyncChannel &channel, const Error &error, int exit_status)
+{
+    SyncMessage message;
+    message.kind = SyncKind::error;
+    message.exit_status = exit_status;
+    message.text = error.render();
+    (void)channel.send(message);
+    _exit(exit_status);
+}
+
+// The child: into the container, then the program. Never returns.
+[[noreturn]] void exec_child(int container_pidfd, const spec::Process &process,
+                             const std::vector<int> &passed_fds, bool die_with_runtime,
+                             SyncChannel &channel)
+{
+    if (die_with_runtime)
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Joining the mount namespace also sets root and cwd to the container's root.
+    if (::setns(container_pidfd, joined_namespaces) != 0)
+        fail_in_child(channel, Error::from_errno("join the container's namespaces"), 1);
+    if (auto status = enter_identity(process.user); !status)
+        fail_in_child(channel, status.error(), 1);
+    // The uid switch clears the death signal; it is asked for again.
+    if (die_with_runtime)
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    int failure_status = 1;
+    auto command = prepare_command(process, failure_status);
+    if (!command)
+        fail_in_child(channel, command.error(), failure_status);
+
+    exec_command(*command, process, passed_fds);
+    fail_in_child(channel, Error::from_errno("exec `" + process.args[0] + "`"),
+                  errno == ENOENT ? 127 : 126);
+}
+
+// The exec went through when the child's end closes without a word.
+Status check_exec(SyncChannel &channel)
+{
+    auto message = TRY(channel.receive());
+    if (message && message->kind == SyncKind::error)
+        return Error::message(message->text).with_exit_status(message->exit_status);
+    return Ok{};
+}
+
+} // namespace
+
+Result<int> exec_in_container(state::StateStore &store, const std::string &id,
+                              const spec::Process &process, const ExecOptions &options)
+{
+    auto state = TRY(store.load(id));
+    UniqueFd container = TRY(open_running_container(store, state));
+
+    std::vector<int> passed;
+    std::vector<UniqueFd> placeholders;
+    TRY(reserve_passed_fds(options.passed_fds, passed, placeholders));
+
+    SignalRelay relay;
+    if (!options.detach)
+        TRY(relay.install());
+    auto [parent_end, child_end] = TRY(make_sync_channels());
+
+    // The pid namespace applies to children only: the runtime itself stays where it is.
+    if (::setns(container.get(), CLONE_NEWPID) != 0)
+        return Error::from_errno("enter the container's pid namespace");
+    UniqueFd pidfd;
+    pid_t pid = TRY(sys::clone_with_flags(0, &pidfd));
+    if (pid == 0) {
+        parent_end.close();
+        exec_child(container.get(), process, passed, !options.detach, child_end);
+    }
+    child_end.close();
+    ScopeExit stop_child([&] {
+        syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+        ::waitpid(pid, nullptr, 0);
+    });
+
+    TRY(check_exec(parent_end));
+    TRY(write_pid_file(options.pid_file, pid));
+    stop_child.dismiss();
+    if (options.detach)
+        return 0;
+
+    int wait_status = TRY(relay_until_exit(relay, pid, pidfd.get(), false));
+    log::debug("exec'd process exited with wait status " + std::to_string(wait_status));
+    return sys::shell_exit_status(wait_status);
+}
+
+} // namespace crunlite::runtime
