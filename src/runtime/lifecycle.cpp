@@ -83,22 +83,33 @@ Status wait_for_exit(int pidfd)
         ready = ::poll(&entry, 1, exit_wait_ms);
     } while (ready < 0 && errno == EINTR);
     if (ready <= 0)
-        return Error::message("the container's first process did not exit after SIGKILL");
+        return Error::message("a process of the container did not exit after SIGKILL");
     return Ok{};
 }
 
+// Kills every process of the container and waits until each has exited, so that delete leaves
+// none behind. Each is held by a pidfd before any signal, so none can be confused with a
+// process that reuses its pid meanwhile.
 Status kill_everything(const state::ContainerState &state)
 {
-    auto pidfd = open_first_process(state);
-    if (!pidfd)
+    auto first = open_first_process(state);
+    if (!first)
         return Ok{}; // already gone
-    // Without its own pid namespace, the container's other processes outlive its first one.
-    if (!state.own_pid_namespace)
-        for (pid_t pid : container_processes(state))
-            if (pid != state.pid)
-                ::kill(pid, SIGKILL);
-    TRY(send_signal(pidfd->get(), SIGKILL));
-    return wait_for_exit(pidfd->get());
+    std::vector<UniqueFd> others;
+    for (pid_t pid : container_processes(state))
+        if (pid != state.pid)
+            if (int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); fd >= 0)
+                others.emplace_back(fd);
+
+    // With its own pid namespace the kernel kills the rest when the first process dies; without
+    // one they would outlive it, so every one is signalled.
+    for (const auto &other : others)
+        (void)send_signal(other.get(), SIGKILL);
+    TRY(send_signal(first->get(), SIGKILL));
+    TRY(wait_for_exit(first->get()));
+    for (const auto &other : others)
+        TRY(wait_for_exit(other.get()));
+    return Ok{};
 }
 
 } // namespace

@@ -91,6 +91,8 @@ TEST_CASE("exec: --detach returns with the process running in the container")
     CHECK(ps.out.find(std::to_string(pid)) != std::string::npos);
 
     crun_lite({"delete", "--force", container.id()});
+    for (pid_t left : processes_matching("sleep 4242"))
+        MESSAGE(read_text("/proc/" + std::to_string(left) + "/status").substr(0, 300) << read_text("/proc/" + std::to_string(left) + "/cmdline"));
     CHECK(processes_matching("sleep 4242").empty());
 }
 
