@@ -52,6 +52,7 @@ void print_help()
                  "  --log FILE              write the log to FILE instead of stderr\n"
                  "  --log-format text|json  log line format (default: text)\n"
                  "  --debug                 log every step\n"
+                 "  --systemd-cgroup        accepted; no effect (crun-lite makes no cgroups yet)\n"
                  "  --version               print the version\n"
                  "  -h, --help              show this help\n\n"
                  "`crun-lite <command> --help` describes a command.\n";
@@ -100,6 +101,10 @@ int main(int argc, char **argv)
             log_options.level = crunlite::log::Level::debug;
             continue;
         }
+        // Accepted because podman and containerd pass it. crun-lite makes no cgroups yet, so
+        // there is nothing for systemd to manage: the flag changes nothing.
+        if (arg == "--systemd-cgroup")
+            continue;
         if (take_value(argc, argv, index, "--root", global.state_root) ||
             take_value(argc, argv, index, "--data-root", global.data_root) ||
             take_value(argc, argv, index, "--log", log_options.file) ||

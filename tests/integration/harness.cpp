@@ -74,8 +74,12 @@ double now_seconds()
 struct Cleanup {
     ~Cleanup()
     {
-        for (const auto &dir : dirs)
-            std::filesystem::remove_all(dir);
+        std::error_code ignored;
+        for (const auto &dir : dirs) {
+            std::filesystem::remove_all(dir, ignored);
+            // The shared parent goes too once no other test run uses it.
+            std::filesystem::remove(std::filesystem::path(dir).parent_path(), ignored);
+        }
     }
     std::vector<std::string> dirs;
 };
