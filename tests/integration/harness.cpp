@@ -71,15 +71,16 @@ double now_seconds()
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
+constexpr const char *data_roots_parent = "/var/lib/crun-lite-tests";
+
 struct Cleanup {
     ~Cleanup()
     {
         std::error_code ignored;
-        for (const auto &dir : dirs) {
+        for (const auto &dir : dirs)
             std::filesystem::remove_all(dir, ignored);
-            // The shared parent goes too once no other test run uses it.
-            std::filesystem::remove(std::filesystem::path(dir).parent_path(), ignored);
-        }
+        // The data roots' shared parent goes too once no other test run uses it.
+        std::filesystem::remove(data_roots_parent, ignored);
     }
     std::vector<std::string> dirs;
 };
@@ -120,7 +121,7 @@ const std::string &state_root()
 const std::string &data_root()
 {
     static const std::string dir = [] {
-        std::string path = make_temp_dir("/var/lib/crun-lite-tests", "data-");
+        std::string path = make_temp_dir(data_roots_parent, "data-");
         roots_cleanup.dirs.push_back(path);
         return path;
     }();
