@@ -100,6 +100,22 @@ int apply_listen_fds(spec::Bundle &bundle)
     return count;
 }
 
+// The pty master needs a holder: the console socket's owner, or `run` in the foreground. Only
+// `run` has --detach, so for `create` the flag never counts.
+Status check_console_socket(const spec::Config &config, const cxxopts::ParseResult &flags,
+                            const std::string &verb)
+{
+    bool terminal = config.process && config.process->terminal;
+    bool socket = flags.count("console-socket") > 0;
+    if (socket && !terminal)
+        return Error::message("--console-socket: needs process.terminal, which is false");
+    bool foreground = verb == "run" && flags.count("detach") == 0;
+    if (terminal && !socket && !foreground)
+        return Error::message(
+            "process.terminal: needs --console-socket, or `run` in the foreground");
+    return Ok{};
+}
+
 } // namespace
 
 Result<ContainerRequest> container_request(const GlobalOptions &global,
@@ -118,14 +134,15 @@ Result<ContainerRequest> container_request(const GlobalOptions &global,
     for (const auto &warning : request.bundle.warnings)
         log::warning(verb + " `" + id + "`: " + warning);
 
-    if (flags.count("console-socket"))
-        return Error::message("--console-socket: needs process.terminal, which is false");
+    TRY(check_console_socket(request.bundle.config, flags, verb));
 
     request.create.id = id;
     request.create.state_root = global.state_root;
     request.create.data_root = global.data_root;
     request.create.no_pivot = flags.count("no-pivot") > 0;
     request.create.preserved_fds = apply_listen_fds(request.bundle) + preserve_fds;
+    if (flags.count("console-socket"))
+        request.create.console_socket = flags["console-socket"].as<std::string>();
     if (flags.count("pid-file"))
         request.pid_file = flags["pid-file"].as<std::string>();
     return request;

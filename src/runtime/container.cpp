@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/terminal.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
@@ -176,16 +177,35 @@ Status NewContainer::make(const spec::Bundle &bundle)
         state_.layers_dir = layers_dir_;
     }
     TRY(spawn(plan));
+    TRY(await_ready());
 
-    // Ready: everything but the exec is done, and the process waits on the fifo.
-    auto ready = TRY(channel_.receive());
-    if (!ready)
-        return Error::message("the container process exited before it was ready");
-    if (ready->kind == SyncKind::error)
-        return Error::message(ready->text).with_exit_status(ready->exit_status);
+    // Handed on only now, so that the socket's owner never gets the terminal of a container
+    // that failed to be made.
+    if (terminal_ && !options_.console_socket.empty()) {
+        TRY(send_to_console_socket(options_.console_socket, terminal_.get()));
+        terminal_.reset();
+    }
 
     state_.status = "created";
     return store_.save(state_);
+}
+
+// Ready: everything but the exec is done, and the process waits on the fifo. With a terminal,
+// its master comes first.
+Status NewContainer::await_ready()
+{
+    auto message = TRY(channel_.receive());
+    if (message && message->kind == SyncKind::terminal) {
+        if (!message->fd)
+            return Error::message("receive the terminal: no fd came with it");
+        terminal_ = std::move(message->fd);
+        message = TRY(channel_.receive());
+    }
+    if (!message)
+        return Error::message("the container process exited before it was ready");
+    if (message->kind == SyncKind::error)
+        return Error::message(message->text).with_exit_status(message->exit_status);
+    return Ok{};
 }
 
 // The numbers 3 .. 3+N-1 belong to the caller. Those it left closed are held by a placeholder

@@ -29,6 +29,7 @@ struct CreateOptions {
     bool foreground = false; // `run` without --detach: the runtime stays the parent
     bool no_pivot = false;   // --no-pivot: move the root onto `/` and chroot instead
     int preserved_fds = 0;   // fds 3 .. 3+N-1 pass into the container (LISTEN_FDS, --preserve-fds)
+    std::string console_socket; // with process.terminal: where the pty master goes; empty keeps it
 };
 
 class NewContainer {
@@ -45,6 +46,9 @@ public:
     state::ContainerState &state() { return state_; }
     SyncChannel &channel() { return channel_; }
 
+    // With process.terminal and no console socket: the pty master, for the caller to relay.
+    UniqueFd take_terminal() { return std::move(terminal_); }
+
     // Lets other commands at the container (the lock is held from claim until here).
     void unlock() { lock_ = {}; }
 
@@ -56,6 +60,7 @@ private:
     Status make(const spec::Bundle &bundle);
     Status reserve_preserved_fds(LaunchPlan &plan);
     Status spawn(LaunchPlan &plan);
+    Status await_ready();
 
     CreateOptions options_;
     state::StateStore store_;
@@ -66,6 +71,7 @@ private:
     pid_t pid_ = 0;
     UniqueFd pidfd_;
     SyncChannel channel_;
+    UniqueFd terminal_; // the pty master, until handed on
     std::vector<UniqueFd> placeholders_; // hold unused preserved numbers, see reserve_preserved_fds
     bool kept_ = false;
 };

@@ -39,12 +39,15 @@ bool reap_children(pid_t pid, bool reap_all, int &wait_status)
 // Waits for the container process, passing on every signal the runtime gets.
 } // namespace
 
-Result<int> relay_until_exit(const SignalRelay &relay, pid_t pid, int pidfd, bool subreaper)
+Result<int> relay_until_exit(const SignalRelay &relay, pid_t pid, int pidfd, bool subreaper,
+                             TerminalRelay *terminal)
 {
     int wait_status = 0;
     for (;;) {
         if (reap_children(pid, subreaper, wait_status))
             return wait_status;
+        if (terminal)
+            TRY(terminal->pump_until_readable(relay.fd()));
         signalfd_siginfo info{};
         ssize_t n = ::read(relay.fd(), &info, sizeof info);
         if (n < 0 && errno == EINTR)
@@ -54,6 +57,11 @@ Result<int> relay_until_exit(const SignalRelay &relay, pid_t pid, int pidfd, boo
         int signal_number = static_cast<int>(info.ssi_signo);
         if (signal_number == SIGCHLD)
             continue;
+        // The kernel signals the container's foreground process group once the size changes.
+        if (signal_number == SIGWINCH && terminal) {
+            terminal->follow_window_size();
+            continue;
+        }
         log::debug("forward signal " + std::to_string(signal_number) + " to the container");
         if (send_signal(pidfd, signal_number) != 0 && errno != ESRCH)
             log::warning("forward signal " + std::to_string(signal_number) + ": " +

@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
+#include "runtime/terminal_relay.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -47,8 +48,10 @@ private:
 
 // Waits for the process `pid` (a child of the runtime), passing on every signal the runtime
 // gets. With `reap_all`, other children (orphans, when the runtime is their subreaper) are
-// reaped too. Returns the wait status.
-Result<int> relay_until_exit(const SignalRelay &relay, pid_t pid, int pidfd, bool reap_all);
+// reaped too. With a `terminal`, its data is copied meanwhile and SIGWINCH resizes it instead
+// of being passed on. Returns the wait status.
+Result<int> relay_until_exit(const SignalRelay &relay, pid_t pid, int pidfd, bool reap_all,
+                             TerminalRelay *terminal = nullptr);
 
 // Without a pid namespace, the container's other processes outlive its first one. The runtime
 // is their subreaper, so each orphan becomes its child: kills and reaps until none is left.

@@ -2,9 +2,9 @@
 //
 // Input: the LaunchPlan (a copy of the parent's memory) and the child's end of the sync channel.
 // Order: enter joined namespaces, build the root in the new mount namespace, pivot_root, set
-// hostname, network loopback, identity, cwd, resolve the command, report ready, wait for start,
-// exec. Any failure is sent to the parent as one message and the process ends with _exit: it
-// never unwinds into the parent's code, whose stack it shares a copy of.
+// hostname, network loopback, the terminal, identity, cwd, resolve the command, report ready,
+// wait for start, exec. Any failure is sent to the parent as one message and the process ends
+// with _exit: it never unwinds into the parent's code, whose stack it shares a copy of.
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -22,6 +22,7 @@
 #include "runtime/process.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/terminal.hpp"
 #include "sys/paths.hpp"
 #include "util/log.hpp"
 
@@ -138,6 +139,14 @@ void wait_for_start(int fifo_fd)
     _exit(0);
 }
 
+// The master goes to the runtime; this process keeps only the slave, as its stdio.
+Status hand_over_terminal(const spec::Process &process, SyncChannel &channel)
+{
+    UniqueFd master = TRY(make_container_terminal(process));
+    TRY(channel.send({SyncKind::terminal, 0, {}, std::move(master)}));
+    return Ok{};
+}
+
 } // namespace
 
 void container_init(const LaunchPlan &plan, SyncChannel &channel)
@@ -157,6 +166,9 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
         hold_namespaces(plan, channel);
 
     const spec::Process &process = *plan.bundle->config.process;
+    if (process.terminal)
+        if (auto status = hand_over_terminal(process, channel); !status)
+            fail(channel, status.error(), 1);
     if (auto status = enter_identity(process.user); !status)
         fail(channel, status.error(), 1);
 

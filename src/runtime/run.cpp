@@ -4,6 +4,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/lifecycle.hpp"
@@ -54,14 +56,22 @@ Result<int> run_container(const spec::Bundle &bundle, const RunOptions &options)
     CreateOptions create = options.create;
     create.foreground = true;
     auto container = TRY(NewContainer::create(bundle, create));
+    // Joined before the program runs, so its first output and its first read find them joined.
+    std::optional<TerminalRelay> terminal;
+    if (UniqueFd master = container->take_terminal())
+        TRY(terminal.emplace(std::move(master)).start());
     TRY(release_first_process(container->store(), container->state()));
     TRY(check_exec(container->channel()));
     TRY(write_pid_file(options.pid_file, container->pid()));
     container->unlock();
 
-    int wait_status = TRY(relay_until_exit(relay, container->pid(), container->pidfd(), subreaper));
+    TerminalRelay *relayed = terminal ? &*terminal : nullptr;
+    int wait_status =
+        TRY(relay_until_exit(relay, container->pid(), container->pidfd(), subreaper, relayed));
     if (subreaper)
         kill_leftover_processes();
+    if (terminal)
+        terminal->drain();
     log::debug("container process exited with wait status " + std::to_string(wait_status));
     // Leaving scope removes the container: its layers and its state directory.
     return sys::shell_exit_status(wait_status);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "sys/fd_passing.hpp"
+
 namespace crunlite::runtime {
 namespace {
 
@@ -21,10 +23,8 @@ Status SyncChannel::send(const SyncMessage &message)
     memcpy(&datagram[1], &status, sizeof status);
     datagram += message.text.substr(0, max_datagram - header_size);
 
-    ssize_t sent;
-    do {
-        sent = ::send(fd_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL);
-    } while (sent < 0 && errno == EINTR);
+    int fd = message.fd.get();
+    ssize_t sent = sys::send_with_fd(fd_.get(), datagram.data(), datagram.size(), fd);
     if (sent < 0)
         return Error::from_errno("send to the container process");
     return Ok{};
@@ -33,10 +33,8 @@ Status SyncChannel::send(const SyncMessage &message)
 Result<std::optional<SyncMessage>> SyncChannel::receive()
 {
     char buffer[max_datagram];
-    ssize_t received;
-    do {
-        received = ::recv(fd_.get(), buffer, sizeof buffer, 0);
-    } while (received < 0 && errno == EINTR);
+    UniqueFd passed;
+    ssize_t received = sys::receive_with_fd(fd_.get(), buffer, sizeof buffer, passed);
     if (received < 0)
         return Error::from_errno("receive from the container process");
     if (received == 0)
@@ -50,6 +48,7 @@ Result<std::optional<SyncMessage>> SyncChannel::receive()
     memcpy(&status, &buffer[1], sizeof status);
     message.exit_status = status;
     message.text.assign(buffer + header_size, static_cast<size_t>(received) - header_size);
+    message.fd = std::move(passed);
     return std::optional<SyncMessage>(std::move(message));
 }
 

@@ -3,7 +3,8 @@
 // A SOCK_SEQPACKET socketpair, close-on-exec on both ends: each message is one datagram, and the
 // child's end closes by itself when it execs, so "EOF after start" means the exec succeeded. The
 // child reports `ready` once everything but the exec is done, then waits for `start`. Any failure
-// in the child travels back as an `error` with the message and the exit status to use.
+// in the child travels back as an `error` with the message and the exit status to use. With
+// process.terminal, a `terminal` message carrying the pty master's fd comes before `ready`.
 #pragma once
 
 #include <optional>
@@ -15,12 +16,20 @@
 
 namespace crunlite::runtime {
 
-enum class SyncKind : unsigned char { ready = 1, start = 2, error = 3 };
+enum class SyncKind : unsigned char { ready = 1, start = 2, error = 3, terminal = 4 };
 
 struct SyncMessage {
-    SyncKind kind = SyncKind::error;
-    int exit_status = 1; // for `error`: what the runtime should exit with (127: no such command)
-    std::string text;    // for `error`: the rendered message
+    // A constructor rather than an aggregate, so `{kind, status, text}` needs no fd member.
+    SyncMessage(SyncKind kind = SyncKind::error, int exit_status = 1, std::string text = {},
+                UniqueFd fd = {})
+        : kind(kind), exit_status(exit_status), text(std::move(text)), fd(std::move(fd))
+    {
+    }
+
+    SyncKind kind;
+    int exit_status; // for `error`: what the runtime should exit with (127: no such command)
+    std::string text; // for `error`: the rendered message
+    UniqueFd fd;      // for `terminal`: the pty master, passed with SCM_RIGHTS
 };
 
 class SyncChannel {
@@ -28,9 +37,11 @@ public:
     SyncChannel() = default;
     explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
 
+    // Sends `message.fd` along when it holds one; the sender keeps its own copy.
     Status send(const SyncMessage &message);
 
-    // The next message, or nullopt when the other side has closed its end.
+    // The next message, or nullopt when the other side has closed its end. A passed fd arrives
+    // close-on-exec.
     Result<std::optional<SyncMessage>> receive();
 
     void close() { fd_.reset(); }

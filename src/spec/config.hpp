@@ -38,8 +38,15 @@ struct User {
     std::vector<uint32_t> additional_gids;
 };
 
+// process.consoleSize: the terminal's initial size in characters.
+struct ConsoleSize {
+    uint32_t height = 0;
+    uint32_t width = 0;
+};
+
 struct Process {
     bool terminal = false;
+    std::optional<ConsoleSize> console_size; // used only with `terminal`
     User user;
     std::vector<std::string> args;
     std::vector<std::string> env;

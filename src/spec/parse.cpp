@@ -360,13 +360,9 @@ private:
             return;
         Process &process = config_.process.emplace();
 
-        if (auto *terminal = member(*json, "terminal")) {
+        if (auto *terminal = member(*json, "terminal"))
             read_bool(*terminal, "process.terminal", process.terminal);
-            // No console socket handling yet, so a terminal cannot be given to the container.
-            if (process.terminal)
-                config_.unsupported.push_back("process.terminal");
-        }
-        check_console_size(*json);
+        decode_console_size(*json, process);
         if (auto *user = member(*json, "user"); user && expect_object(*user, "process.user"))
             decode_user(*user, process.user);
         if (auto *args = required(*json, "args", "process"))
@@ -378,17 +374,17 @@ private:
         note_unsupported(*json, unsupported_process_fields, "process");
     }
 
-    // consoleSize only matters with a terminal, which is refused; its type is still checked so
-    // that a malformed config is reported as such.
-    void check_console_size(const Json &process)
+    // Read even without a terminal, where it means nothing, so a malformed one is still reported.
+    void decode_console_size(const Json &json, Process &process)
     {
-        const Json *size = member(process, "consoleSize");
+        const Json *size = member(json, "consoleSize");
         if (!size || !expect_object(*size, "process.consoleSize"))
             return;
-        uint32_t ignored = 0;
-        for (const char *key : {"height", "width"})
-            if (auto *value = required(*size, key, "process.consoleSize"))
-                read_u32(*value, child_path("process.consoleSize", key), ignored);
+        ConsoleSize &console = process.console_size.emplace();
+        if (auto *height = required(*size, "height", "process.consoleSize"))
+            read_u32(*height, "process.consoleSize.height", console.height);
+        if (auto *width = required(*size, "width", "process.consoleSize"))
+            read_u32(*width, "process.consoleSize.width", console.width);
     }
 
     void decode_user(const Json &json, User &user)

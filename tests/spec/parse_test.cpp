@@ -101,6 +101,9 @@ TEST_CASE("parse reads every field crun-lite uses")
     CHECK(config.root.readonly);
     REQUIRE(config.process.has_value());
     CHECK_FALSE(config.process->terminal);
+    REQUIRE(config.process->console_size.has_value());
+    CHECK(config.process->console_size->height == 24);
+    CHECK(config.process->console_size->width == 80);
     CHECK(config.process->user.uid == 1000);
     CHECK(config.process->user.gid == 100);
     CHECK(config.process->user.umask == 18u);
@@ -381,10 +384,10 @@ TEST_CASE("parse lists unsupported fields that ask for something")
     CHECK(result.config.process->terminal);
     CHECK(result.config.unsupported ==
           std::vector<std::string>{
-              "process.terminal",        "process.capabilities",    "process.rlimits",
-              "process.apparmorProfile", "process.noNewPrivileges", "process.oomScoreAdj",
-              "process.scheduler",       "process.selinuxLabel",    "process.ioPriority",
-              "process.execCPUAffinity", "mounts[0].uidMappings",   "mounts[0].gidMappings",
+              "process.capabilities",    "process.rlimits",         "process.apparmorProfile",
+              "process.noNewPrivileges", "process.oomScoreAdj",     "process.scheduler",
+              "process.selinuxLabel",    "process.ioPriority",      "process.execCPUAffinity",
+              "mounts[0].uidMappings",   "mounts[0].gidMappings",
               "hooks",                   "linux.uidMappings",       "linux.gidMappings",
               "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
               "linux.resources",         "linux.seccomp",           "linux.sysctl",
@@ -392,6 +395,20 @@ TEST_CASE("parse lists unsupported fields that ask for something")
               "linux.intelRdt",          "linux.personality",       "linux.rootfsPropagation",
               "linux.memoryPolicy",      "linux.netDevices",
           });
+}
+
+TEST_CASE("parse reads a terminal and its size, and does not refuse them")
+{
+    auto result = parse_config(minimal(R"(,
+        "process": {"terminal": true, "consoleSize": {"height": 50, "width": 132},
+                    "args": ["sh"], "cwd": "/"})"));
+
+    REQUIRE(result.ok());
+    CHECK(result.config.process->terminal);
+    REQUIRE(result.config.process->console_size.has_value());
+    CHECK(result.config.process->console_size->height == 50);
+    CHECK(result.config.process->console_size->width == 132);
+    CHECK(result.config.unsupported.empty());
 }
 
 TEST_CASE("parse does not list unsupported fields left at their defaults")

@@ -198,7 +198,7 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
 {
     TempBundle bundle;
     Config config = good_config();
-    config.unsupported = {"process.terminal", "process.capabilities", "mounts[1].uidMappings",
+    config.unsupported = {"process.rlimits", "process.capabilities", "mounts[1].uidMappings",
                           "hooks", "linux.seccomp"};
     config.process->cwd = "relative";
     config.mounts[0].type = "cgroup";
@@ -206,7 +206,7 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
     CHECK(lines(validate(config, bundle).errors) ==
           lines({
               "process.cwd: must be an absolute path, got `relative`",
-              "process.terminal: not supported yet",
+              "process.rlimits: not supported yet",
               "process.capabilities: not supported yet",
               "mounts[0].type: `cgroup` mounts are not supported yet",
               "mounts[1].uidMappings: not supported yet",
