@@ -72,6 +72,8 @@ Result<spec::Process> container_process(const GlobalOptions &global, const std::
     auto parsed = spec::parse_config(*text);
     if (!parsed.ok() || !parsed.config.process)
         return Error::message("the container's config has no process to start from: use --process");
+    // The container's terminal is its first process's; exec asks for one with --tty.
+    parsed.config.process->terminal = false;
     return *parsed.config.process;
 }
 
@@ -121,10 +123,14 @@ Result<spec::Process> build_process(const GlobalOptions &global, const cxxopts::
             set_env(process.env, entry);
     if (flags.count("user"))
         TRY(apply_user(process.user, flags["user"].as<std::string>()));
-    if (flags.count("tty") || process.terminal)
-        return Error::message("--tty: a terminal for exec is not supported yet");
-    if (flags.count("console-socket"))
-        return Error::message("--console-socket: needs --tty");
+    if (flags.count("tty"))
+        process.terminal = true;
+    // The pty master needs a holder: the console socket's owner, or exec in the foreground.
+    bool socket = flags.count("console-socket") > 0;
+    if (socket && !process.terminal)
+        return Error::message("--console-socket: needs --tty or process.terminal");
+    if (process.terminal && !socket && flags.count("detach"))
+        return Error::message("--tty: needs --console-socket with --detach");
 
     spec::Config wrapper;
     wrapper.process = process;
@@ -147,7 +153,7 @@ int exec_command(const GlobalOptions &global, const Arguments &args)
         ("p,process", "process.json to run, instead of a command", cxxopts::value<std::string>())
         ("d,detach", "return once the process runs; do not wait for it")
         ("pid-file", "write the process's pid to FILE", cxxopts::value<std::string>())
-        ("t,tty", "give the process a terminal (not supported yet)")
+        ("t,tty", "give the process a terminal")
         ("console-socket", "unix socket to receive the terminal's master fd", cxxopts::value<std::string>())
         ("preserve-fds", "pass N more fds after stdio", cxxopts::value<int>()->default_value("0"))
         ("cwd", "working directory inside the container", cxxopts::value<std::string>())
@@ -181,6 +187,8 @@ int exec_command(const GlobalOptions &global, const Arguments &args)
         return report_usage("exec", "--preserve-fds: must not be negative");
     if (flags->count("pid-file"))
         exec.pid_file = (*flags)["pid-file"].as<std::string>();
+    if (flags->count("console-socket"))
+        exec.console_socket = (*flags)["console-socket"].as<std::string>();
 
     state::StateStore store(global.state_root);
     auto status = runtime::exec_in_container(store, *id, *process, exec);

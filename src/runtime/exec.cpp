@@ -8,10 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/process.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/terminal.hpp"
+#include "runtime/terminal_relay.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
 #include "util/scope_exit.hpp"
@@ -57,6 +61,13 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     // Joining the mount namespace also sets root and cwd to the container's root.
     if (::setns(container_pidfd, joined_namespaces) != 0)
         fail_in_child(channel, Error::from_errno("join the container's namespaces"), 1);
+    if (process.terminal) {
+        auto master = make_container_terminal(process, ConsoleBinding::leave);
+        if (!master)
+            fail_in_child(channel, master.error(), 1);
+        if (!channel.send({SyncKind::terminal, 0, {}, std::move(*master)}))
+            _exit(1);
+    }
     if (auto status = enter_identity(process.user); !status)
         fail_in_child(channel, status.error(), 1);
     // The uid switch clears the death signal; it is asked for again.
@@ -73,10 +84,15 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
                   errno == ENOENT ? 127 : 126);
 }
 
-// The exec went through when the child's end closes without a word.
-Status check_exec(SyncChannel &channel)
+// The exec went through when the child's end closes without a word. With a terminal, its
+// master comes first and lands in `terminal`.
+Status check_exec(SyncChannel &channel, UniqueFd &terminal)
 {
     auto message = TRY(channel.receive());
+    if (message && message->kind == SyncKind::terminal) {
+        terminal = std::move(message->fd);
+        message = TRY(channel.receive());
+    }
     if (message && message->kind == SyncKind::error)
         return Error::message(message->text).with_exit_status(message->exit_status);
     return Ok{};
@@ -114,13 +130,22 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
         ::waitpid(pid, nullptr, 0);
     });
 
-    TRY(check_exec(parent_end));
+    UniqueFd master;
+    TRY(check_exec(parent_end, master));
+    std::optional<TerminalRelay> terminal;
+    if (master && !options.console_socket.empty())
+        TRY(send_to_console_socket(options.console_socket, master.get()));
+    else if (master)
+        TRY(terminal.emplace(std::move(master)).start());
     TRY(write_pid_file(options.pid_file, pid));
     stop_child.dismiss();
     if (options.detach)
         return 0;
 
-    int wait_status = TRY(relay_until_exit(relay, pid, pidfd.get(), false));
+    TerminalRelay *relayed = terminal ? &*terminal : nullptr;
+    int wait_status = TRY(relay_until_exit(relay, pid, pidfd.get(), false, relayed));
+    if (terminal)
+        terminal->drain();
     log::debug("exec'd process exited with wait status " + std::to_string(wait_status));
     return sys::shell_exit_status(wait_status);
 }

@@ -19,6 +19,7 @@ struct ExecOptions {
     std::string pid_file;  // written once the process runs; empty for none
     bool detach = false;
     int passed_fds = 0;    // fds 3 .. 3+N-1 pass into the process (LISTEN_FDS, --preserve-fds)
+    std::string console_socket; // with process.terminal: where the pty master goes
 };
 
 Result<int> exec_in_container(state::StateStore &store, const std::string &id,

@@ -87,7 +87,7 @@ std::string pty_name(int master)
 
 } // namespace
 
-Result<UniqueFd> make_container_terminal(const spec::Process &process)
+Result<UniqueFd> make_container_terminal(const spec::Process &process, ConsoleBinding console)
 {
     // `/dev/ptmx` leads to `pts/ptmx`, the container's own devpts instance (newinstance), so the
     // pty is numbered and visible in the container, not on the host.
@@ -109,7 +109,8 @@ Result<UniqueFd> make_container_terminal(const spec::Process &process)
     // The user owns their terminal, as after a login; the group stays devpts's (gid=).
     if (::fchown(slave.get(), process.user.uid, static_cast<gid_t>(-1)) != 0)
         return Error::from_errno("give the pty to uid " + std::to_string(process.user.uid));
-    TRY(bind_console(slave.get()));
+    if (console == ConsoleBinding::bind)
+        TRY(bind_console(slave.get()));
     TRY(make_controlling_terminal(slave.get()));
     return master;
 }

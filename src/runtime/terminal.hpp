@@ -14,11 +14,16 @@
 
 namespace crunlite::runtime {
 
-// In the container's first process, after pivot_root and before the identity switch: opens a
-// pty on `/dev/ptmx`, sizes it from process.consoleSize, gives the slave to process.user,
-// binds it onto `/dev/console`, makes it stdio and the controlling terminal of a new session.
-// Returns the master.
-Result<UniqueFd> make_container_terminal(const spec::Process &process);
+// Whether the pty also becomes `/dev/console`: for the container's first process, not for a
+// process `exec` adds later.
+enum class ConsoleBinding { bind, leave };
+
+// In the container (after pivot_root, or after exec joined its namespaces) and before the
+// identity switch: opens a pty on `/dev/ptmx`, sizes it from process.consoleSize, gives the
+// slave to process.user, binds it onto `/dev/console` if asked, makes it stdio and the
+// controlling terminal of a new session. Returns the master.
+Result<UniqueFd> make_container_terminal(const spec::Process &process,
+                                         ConsoleBinding console = ConsoleBinding::bind);
 
 // Connects to the unix stream socket at `path` and passes `master` over it, with the pty's
 // name as the message.

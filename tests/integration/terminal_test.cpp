@@ -417,3 +417,68 @@ TEST_CASE("terminal: refusals name the field or flag and leave the host as it wa
         CHECK(differences(before, HostSnapshot::take()) == "");
     }
 }
+
+namespace {
+
+// A detached container without a terminal, for exec to add processes with one.
+std::string start_sleeping_container(const std::string &id)
+{
+    Bundle bundle("sleep 300");
+    auto outcome = crun_lite_leaving_container({"run", "--detach", "--bundle", bundle.dir(), id});
+    REQUIRE(outcome.status == 0);
+    return id;
+}
+
+} // namespace
+
+TEST_CASE("terminal: exec --tty in the foreground gives the process a pty of its own")
+{
+    DeleteOnExit guard{"term-exec-fg"};
+    start_sleeping_container("term-exec-fg");
+
+    auto outcome = run_under_pty(
+        "stty rows 30 cols 100; exec " +
+        crun_lite_command({"exec", "--tty", "term-exec-fg", "sh", "-c",
+                           "tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; stty size; exit 4"}));
+
+    CHECK(outcome.status == 4);
+    CHECK(without_cr(outcome.out) == "/dev/pts/0\nstdio-is-tty\n30 100\n");
+}
+
+TEST_CASE("terminal: exec --tty --detach hands the pty master to --console-socket")
+{
+    DeleteOnExit guard{"term-exec-detach"};
+    start_sleeping_container("term-exec-detach");
+    ConsoleSocket console;
+
+    auto executing = start_crun_lite({"exec", "--tty", "--detach", "--console-socket",
+                                      console.path(), "term-exec-detach", "sh", "-c",
+                                      "read line; echo got $line"});
+    std::string payload;
+    int master = console.receive(payload);
+    auto detached = executing.wait();
+    CHECK(detached.status == 0);
+    CHECK(detached.err == "");
+    REQUIRE(master >= 0);
+
+    CHECK(write(master, "typed\n", 6) == 6);
+    CHECK(without_cr(read_until_closed(master)) == "typed\ngot typed\n");
+    ::close(master);
+}
+
+TEST_CASE("terminal: exec refuses a terminal nobody would hold, and a socket without one")
+{
+    DeleteOnExit guard{"term-exec-refused"};
+    start_sleeping_container("term-exec-refused");
+
+    auto detached = crun_lite({"exec", "--tty", "--detach", "term-exec-refused", "true"});
+    CHECK(detached.status == 1);
+    CHECK(detached.err == "crun-lite: exec `term-exec-refused`: --tty: needs --console-socket "
+                          "with --detach\n");
+
+    auto socket_only = crun_lite(
+        {"exec", "--console-socket", "/nonexistent.sock", "term-exec-refused", "true"});
+    CHECK(socket_only.status == 1);
+    CHECK(socket_only.err == "crun-lite: exec `term-exec-refused`: --console-socket: needs "
+                             "--tty or process.terminal\n");
+}
