@@ -168,7 +168,12 @@ Status NewContainer::make(const spec::Bundle &bundle)
     plan.id = options_.id;
     plan.bundle = &bundle;
     plan.root_dir = bundle.rootfs;
-    plan.die_with_runtime = options_.foreground;
+    if (options_.foreground) {
+        runtime_pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, ::getpid(), 0)));
+        if (!runtime_pidfd_)
+            return Error::from_errno("open a pidfd of the runtime");
+        plan.runtime_pidfd = runtime_pidfd_.get();
+    }
     plan.no_pivot = options_.no_pivot;
     TRY(reserve_preserved_fds(plan));
     TRY(plan_namespaces(bundle.config, plan));

@@ -53,11 +53,11 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 
 // The child: into the container, then the program. Never returns.
 [[noreturn]] void exec_child(int container_pidfd, const spec::Process &process,
-                             const std::vector<int> &passed_fds, bool die_with_runtime,
+                             const std::vector<int> &passed_fds, int runtime_pidfd,
                              SyncChannel &channel)
 {
-    if (die_with_runtime)
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (runtime_pidfd >= 0)
+        die_with_runtime(runtime_pidfd);
     // Joining the mount namespace also sets root and cwd to the container's root.
     if (::setns(container_pidfd, joined_namespaces) != 0)
         fail_in_child(channel, Error::from_errno("join the container's namespaces"), 1);
@@ -70,9 +70,8 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     }
     if (auto status = enter_identity(process.user); !status)
         fail_in_child(channel, status.error(), 1);
-    // The uid switch clears the death signal; it is asked for again.
-    if (die_with_runtime)
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (runtime_pidfd >= 0)
+        die_with_runtime(runtime_pidfd);
 
     int failure_status = 1;
     auto command = prepare_command(process, failure_status);
@@ -118,11 +117,17 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     // The pid namespace applies to children only: the runtime itself stays where it is.
     if (::setns(container.get(), CLONE_NEWPID) != 0)
         return Error::from_errno("enter the container's pid namespace");
+    UniqueFd runtime;
+    if (!options.detach) {
+        runtime.reset(static_cast<int>(syscall(SYS_pidfd_open, ::getpid(), 0)));
+        if (!runtime)
+            return Error::from_errno("open a pidfd of the runtime");
+    }
     UniqueFd pidfd;
     pid_t pid = TRY(sys::clone_with_flags(0, &pidfd));
     if (pid == 0) {
         parent_end.close();
-        exec_child(container.get(), process, passed, !options.detach, child_end);
+        exec_child(container.get(), process, passed, runtime.get(), child_end);
     }
     child_end.close();
     ScopeExit stop_child([&] {

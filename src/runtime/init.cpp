@@ -155,8 +155,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     // shares until it closes its copy, and the lock must go when the runtime is done.
     for (int fd : plan.parent_only_fds)
         ::close(fd);
-    if (plan.die_with_runtime)
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (plan.runtime_pidfd >= 0)
+        die_with_runtime(plan.runtime_pidfd);
     // Device nodes and mount points get exactly the modes asked for.
     ::umask(0);
 
@@ -171,6 +171,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
             fail(channel, status.error(), 1);
     if (auto status = enter_identity(process.user); !status)
         fail(channel, status.error(), 1);
+    if (plan.runtime_pidfd >= 0)
+        die_with_runtime(plan.runtime_pidfd);
 
     // The command is found before the user's program could run, so "not found" comes early.
     int failure_status = 1;

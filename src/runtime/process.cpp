@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +47,16 @@ Status reserve_passed_fds(int count, std::vector<int> &passed, std::vector<Uniqu
         placeholders.emplace_back(fd);
     }
     return Ok{};
+}
+
+void die_with_runtime(int runtime_pidfd)
+{
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A pidfd polls readable once its process has exited; unlike a signal, this works from the
+    // container's own pid namespace, where the runtime has no pid.
+    pollfd runtime = {runtime_pidfd, POLLIN, 0};
+    if (::poll(&runtime, 1, 0) != 0)
+        _exit(1);
 }
 
 Status enter_identity(const spec::User &user)

@@ -17,6 +17,12 @@ namespace crunlite::runtime {
 // runtime opens takes its number and leaks into the container with it.
 Status reserve_passed_fds(int count, std::vector<int> &passed, std::vector<UniqueFd> &placeholders);
 
+// For a process that must not outlive the foreground runtime: asks for SIGKILL when the
+// runtime dies, then makes sure it has not died already (the request would come too late).
+// Called again after the identity switch, which clears the request. `runtime_pidfd` is a pidfd
+// of the runtime, opened before the clone (in a new pid namespace getppid() says 0).
+void die_with_runtime(int runtime_pidfd);
+
 // Additional groups, gid, then uid: in that order, since dropping uid 0 first would forbid the
 // rest.
 Status enter_identity(const spec::User &user);

@@ -293,10 +293,14 @@ private:
 
     void read_string(const Json &value, const std::string &path, std::string &out)
     {
-        if (value.is_string())
-            out = value.get<std::string>();
-        else
+        if (!value.is_string()) {
             wrong_type(path, "a string", value);
+            return;
+        }
+        out = value.get<std::string>();
+        // JSON allows \u0000, but the kernel takes C strings: the rest would be cut off unseen.
+        if (out.find('\0') != std::string::npos)
+            problem(path, "must not contain a NUL character");
     }
 
     void read_bool(const Json &value, const std::string &path, bool &out)
@@ -340,7 +344,10 @@ private:
     {
         for (const char *key : keys) {
             auto found = object.find(key);
-            if (found != object.end() && asks_for_something(*found))
+            // An empty capabilities object is a request too: keep no capabilities at all.
+            bool capabilities = std::string_view(key) == "capabilities" && found != object.end() &&
+                                found->is_object();
+            if (found != object.end() && (capabilities || asks_for_something(*found)))
                 config_.unsupported.push_back(child_path(parent, key));
         }
     }

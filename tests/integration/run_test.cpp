@@ -1,6 +1,7 @@
 // `crun-lite run`: output from inside, both command-line forms, the example bundle.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "integration/harness.hpp"
 
@@ -61,4 +62,30 @@ TEST_CASE("run: --help explains how the two forms are told apart")
     auto outcome = crun_lite({"run", "--help"});
     CHECK(outcome.status == 0);
     CHECK(outcome.out.find("holding `/`") != std::string::npos);
+}
+
+TEST_CASE("run: killing the runtime takes the container with it, whatever user it runs as")
+{
+    for (unsigned uid : {0u, 1000u}) {
+        CAPTURE(uid);
+        TempDir scratch;
+        Bundle bundle;
+        bundle.config["process"]["args"] = {"sleep", "7771"};
+        bundle.config["process"]["user"] = {{"uid", uid}, {"gid", uid}};
+        bundle.write();
+        auto running = start_crun_lite(
+            {"run", "--bundle", bundle.dir(), "--pid-file", scratch.path() + "/pid", "orphan"});
+        REQUIRE(wait_for_file(scratch.path() + "/pid", 10));
+
+        kill(running.pid(), SIGKILL);
+        running.wait();
+        bool gone = false;
+        for (int i = 0; i < 200 && !gone; ++i) {
+            gone = processes_matching("sleep 7771").empty();
+            usleep(10000);
+        }
+        CHECK(gone);
+        // The killed runtime could not clean up: delete does, and frees the id.
+        CHECK(crun_lite({"delete", "--force", "orphan"}).status == 0);
+    }
 }

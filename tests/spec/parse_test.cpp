@@ -414,7 +414,7 @@ TEST_CASE("parse reads a terminal and its size, and does not refuse them")
 TEST_CASE("parse does not list unsupported fields left at their defaults")
 {
     auto result = parse_config(minimal(R"(,
-        "process": {"terminal": false, "args": ["sh"], "cwd": "/", "capabilities": {},
+        "process": {"terminal": false, "args": ["sh"], "cwd": "/", "capabilities": null,
             "rlimits": [], "apparmorProfile": "", "noNewPrivileges": false, "oomScoreAdj": null},
         "mounts": [{"destination": "/a", "uidMappings": [], "gidMappings": null}],
         "hooks": {},
@@ -422,4 +422,21 @@ TEST_CASE("parse does not list unsupported fields left at their defaults")
 
     REQUIRE(result.ok());
     CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse lists an empty capabilities object: it asks for no capabilities at all")
+{
+    auto result = parse_config(with_process(R"(, "capabilities": {})"));
+    REQUIRE(result.ok());
+    CHECK(result.config.unsupported == std::vector<std::string>{"process.capabilities"});
+}
+
+TEST_CASE("parse refuses strings with a NUL character, which the kernel would cut short")
+{
+    check_bad_cases({
+        {"env", with_process(R"(, "env": ["X=a\u0000b"])"),
+         {"process.env[0]: must not contain a NUL character"}},
+        {"hostname", minimal(R"(, "hostname": "a\u0000")"),
+         {"hostname: must not contain a NUL character"}},
+    });
 }
