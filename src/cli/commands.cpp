@@ -8,9 +8,26 @@
 
 namespace crunlite::cli {
 
+namespace {
+
+// The object as the user typed it, made safe to print on one line: control characters become
+// `?`, and a very long one is cut (the inner message says what is wrong with it).
+std::string shown(const std::string &object)
+{
+    constexpr size_t max_shown = 64;
+    std::string text;
+    for (char c : object.substr(0, max_shown))
+        text += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+    if (object.size() > max_shown)
+        text += "...";
+    return text;
+}
+
+} // namespace
+
 int report_failure(const std::string &verb, const std::string &object, const Error &error)
 {
-    std::string prefix = verb + " `" + object + "`: ";
+    std::string prefix = verb + " `" + shown(object) + "`: ";
     // Parse and validation errors list one problem per line; each is logged whole.
     std::string text = error.render();
     size_t start = 0;

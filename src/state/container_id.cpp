@@ -34,7 +34,9 @@ std::string random_hex(size_t bytes)
 
 Status check_container_id(std::string_view id)
 {
-    std::string shown(id.substr(0, 40));
+    std::string shown;
+    for (char c : id.substr(0, 40))
+        shown += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
     if (id.size() > 40)
         shown += "...";
     if (id.empty())
