@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "runtime/run.hpp"
 #include "state/state.hpp"
+#include "sys/process.hpp"
 #include "sys/sealed_self.hpp"
 #include "util/log.hpp"
 
@@ -79,6 +80,8 @@ bool take_value(int argc, char **argv, int &index, std::string_view name, std::s
 
 int main(int argc, char **argv)
 {
+    // Before anything is opened: which fds are the caller's to pass (--preserve-fds).
+    crunlite::sys::record_inherited_fds();
     GlobalOptions global;
     global.state_root = crunlite::state::default_state_root;
     global.data_root = crunlite::runtime::default_data_root;

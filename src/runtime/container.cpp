@@ -175,7 +175,7 @@ Status NewContainer::make(const spec::Bundle &bundle)
         plan.runtime_pidfd = runtime_pidfd_.get();
     }
     plan.no_pivot = options_.no_pivot;
-    TRY(reserve_preserved_fds(plan));
+    plan.passed_fds = sys::inherited_fds_in_range(options_.preserved_fds);
     TRY(plan_namespaces(bundle.config, plan));
     if (bundle.config.wants_overlay()) {
         TRY(prepare_layers(options_.data_root, bundle.rootfs, plan, layers_dir_));
@@ -210,24 +210,6 @@ Status NewContainer::await_ready()
         return Error::message("the container process exited before it was ready");
     if (message->kind == SyncKind::error)
         return Error::message(message->text).with_exit_status(message->exit_status);
-    return Ok{};
-}
-
-// The numbers 3 .. 3+N-1 belong to the caller. Those it left closed are held by a placeholder
-// (close-on-exec, so it never reaches the container) so that no fd crun-lite opens takes one of
-// those numbers and leaks into the container with it.
-Status NewContainer::reserve_preserved_fds(LaunchPlan &plan)
-{
-    for (int fd = 3; fd < 3 + options_.preserved_fds; ++fd) {
-        if (::fcntl(fd, F_GETFD) >= 0) {
-            plan.passed_fds.push_back(fd);
-            continue;
-        }
-        UniqueFd placeholder(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        if (!placeholder || ::dup3(placeholder.get(), fd, O_CLOEXEC) != fd)
-            return Error::from_errno("hold fd " + std::to_string(fd));
-        placeholders_.emplace_back(fd);
-    }
     return Ok{};
 }
 

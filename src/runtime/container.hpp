@@ -58,7 +58,6 @@ public:
 private:
     NewContainer(const CreateOptions &options) : options_(options), store_(options.state_root) {}
     Status make(const spec::Bundle &bundle);
-    Status reserve_preserved_fds(LaunchPlan &plan);
     Status spawn(LaunchPlan &plan);
     Status await_ready();
 
@@ -73,7 +72,6 @@ private:
     UniqueFd runtime_pidfd_; // foreground only: lets the child notice the runtime's death
     SyncChannel channel_;
     UniqueFd terminal_; // the pty master, until handed on
-    std::vector<UniqueFd> placeholders_; // hold unused preserved numbers, see reserve_preserved_fds
     bool kept_ = false;
 };
 

@@ -105,9 +105,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     auto state = TRY(store.load(id));
     UniqueFd container = TRY(open_running_container(store, state));
 
-    std::vector<int> passed;
-    std::vector<UniqueFd> placeholders;
-    TRY(reserve_passed_fds(options.passed_fds, passed, placeholders));
+    std::vector<int> passed = sys::inherited_fds_in_range(options.passed_fds);
 
     SignalRelay relay;
     if (!options.detach)

@@ -161,6 +161,10 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
 
 Status delete_container(state::StateStore &store, const std::string &id, bool force)
 {
+    // As runc: forcing the delete of what is not there is no failure, so a cleanup that runs
+    // twice, or after a crash, succeeds.
+    if (force && ::access(store.container_dir(id).c_str(), F_OK) != 0 && errno == ENOENT)
+        return Ok{};
     auto lock = TRY(store.lock(id));
     auto loaded = store.load(id);
     if (!loaded) {

@@ -34,21 +34,6 @@ void reset_signals()
 
 } // namespace
 
-Status reserve_passed_fds(int count, std::vector<int> &passed, std::vector<UniqueFd> &placeholders)
-{
-    for (int fd = 3; fd < 3 + count; ++fd) {
-        if (::fcntl(fd, F_GETFD) >= 0) {
-            passed.push_back(fd);
-            continue;
-        }
-        UniqueFd placeholder(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        if (!placeholder || ::dup3(placeholder.get(), fd, O_CLOEXEC) != fd)
-            return Error::from_errno("hold fd " + std::to_string(fd));
-        placeholders.emplace_back(fd);
-    }
-    return Ok{};
-}
-
 void die_with_runtime(int runtime_pidfd)
 {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);

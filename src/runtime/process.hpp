@@ -12,11 +12,6 @@
 
 namespace crunlite::runtime {
 
-// The fds 3 .. 3+count-1 belong to the caller, to pass into the container. The open ones are
-// listed in `passed`; each closed one is held by a close-on-exec placeholder, so that no fd the
-// runtime opens takes its number and leaks into the container with it.
-Status reserve_passed_fds(int count, std::vector<int> &passed, std::vector<UniqueFd> &placeholders);
-
 // For a process that must not outlive the foreground runtime: asks for SIGKILL when the
 // runtime dies, then makes sure it has not died already (the request would come too late).
 // Called again after the identity switch, which clears the request. `runtime_pidfd` is a pidfd

@@ -1,5 +1,6 @@
 #include "sys/process.hpp"
 
+#include <dirent.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "sys/paths.hpp"
@@ -62,6 +64,36 @@ std::optional<uint64_t> process_start_time(pid_t pid)
     if (!stat)
         return std::nullopt;
     return stat->start_time;
+}
+
+namespace {
+
+std::vector<int> inherited_fds;
+
+} // namespace
+
+void record_inherited_fds()
+{
+    inherited_fds.clear();
+    DIR *fds = ::opendir("/proc/self/fd");
+    if (!fds)
+        return;
+    int own = ::dirfd(fds);
+    while (dirent *entry = ::readdir(fds)) {
+        int fd = atoi(entry->d_name);
+        if (fd > STDERR_FILENO && fd != own)
+            inherited_fds.push_back(fd);
+    }
+    ::closedir(fds);
+}
+
+std::vector<int> inherited_fds_in_range(int count)
+{
+    std::vector<int> in_range;
+    for (int fd = 3; fd < 3 + count; ++fd)
+        if (std::find(inherited_fds.begin(), inherited_fds.end(), fd) != inherited_fds.end())
+            in_range.push_back(fd);
+    return in_range;
 }
 
 int shell_exit_status(int wait_status)

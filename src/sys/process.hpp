@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -28,6 +29,15 @@ struct ProcessStat {
     uint64_t start_time = 0;
 };
 std::optional<ProcessStat> read_process_stat(pid_t pid);
+
+// Remembers which fds above 2 the caller left open. Called first thing in main, before
+// crun-lite opens anything of its own, so that no fd of crun-lite's is ever taken for one the
+// caller meant to pass (a log file landing on a number the caller left closed, say).
+void record_inherited_fds();
+
+// Of the fds 3 .. 3+count-1, those the caller had open at startup, in order. The others in that
+// range stay closed in the container, whatever crun-lite holds at those numbers.
+std::vector<int> inherited_fds_in_range(int count);
 
 // The status a shell would report: the exit code, or 128+N for death by signal N.
 int shell_exit_status(int wait_status);

@@ -802,8 +802,7 @@ TEST_CASE("lifecycle: commands on an unknown id say it does not exist")
     CHECK(differences(before, HostSnapshot::take()) == "");
 }
 
-// BUG: `delete --force` of an unknown id fails; runc and youki succeed (nothing to delete)
-TEST_CASE("lifecycle: delete --force of an unknown id succeeds" * doctest::skip())
+TEST_CASE("lifecycle: delete --force of an unknown id succeeds")
 {
     // Callers such as containerd's shim clean up with `delete --force` after a create that may
     // never have got as far as claiming the id.
@@ -1141,12 +1140,8 @@ TEST_CASE("lifecycle: --preserve-fds passes that many fds after stdio, and no mo
     CHECK(differences(before, HostSnapshot::take()) == "");
 }
 
-// BUG: a closed number in the --preserve-fds range fails create: "hold fd 5: Invalid argument"
-TEST_CASE("lifecycle: --preserve-fds holds a number the caller left closed, and it stays closed" *
-          doctest::skip())
+TEST_CASE("lifecycle: --preserve-fds passes the caller's fds and leaves its gaps closed")
 {
-    // The placeholder that holds such a number is opened where the lowest free fd is, which is
-    // that very number, and dup3 of an fd onto itself is EINVAL.
     TempDir files;
     auto three = open_at_high_fd(files.path() + "/three", "three");
     Containers guard{"lc-preserve-gap"};
@@ -1155,8 +1150,7 @@ TEST_CASE("lifecycle: --preserve-fds holds a number the caller left closed, and 
     CHECK(fds_seen_inside(gap) == gap.report);
 }
 
-// BUG: crun-lite's own fds (the --log file; run's signalfd) pass as a closed preserved number
-TEST_CASE("lifecycle: --preserve-fds never passes crun-lite's own fds" * doctest::skip())
+TEST_CASE("lifecycle: --preserve-fds never passes crun-lite's own fds")
 {
     // The caller leaves fd 3 closed, so crun-lite's first open (the --log file) takes it, and
     // --preserve-fds 1 mistakes it for the caller's.
