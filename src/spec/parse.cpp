@@ -494,18 +494,29 @@ private:
 
 } // namespace
 
+namespace {
+
+// The document as JSON when it is one object; otherwise the problems say why, `what` naming it.
+bool parse_object(std::string_view text, const char *what, Json &document,
+                  std::vector<std::string> &problems)
+{
+    if (!parse_document(text, document, problems))
+        return false;
+    if (!document.is_object()) {
+        problems.push_back(std::string(what) + ": expected an object, got " + describe(document));
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
 ParseResult parse_config(std::string_view json_text)
 {
     ParseResult result;
     Json document;
-    if (!parse_document(json_text, document, result.problems))
-        return result;
-
-    if (!document.is_object()) {
-        result.problems.push_back("config.json: expected an object, got " + describe(document));
-        return result;
-    }
-    Decoder(result.config, result.problems).decode(document);
+    if (parse_object(json_text, "config.json", document, result.problems))
+        Decoder(result.config, result.problems).decode(document);
     return result;
 }
 
@@ -513,14 +524,8 @@ ParseResult parse_process(std::string_view json_text)
 {
     ParseResult result;
     Json document;
-    if (!parse_document(json_text, document, result.problems))
-        return result;
-
-    if (!document.is_object()) {
-        result.problems.push_back("process: expected an object, got " + describe(document));
-        return result;
-    }
-    Decoder(result.config, result.problems).decode_process_document(document);
+    if (parse_object(json_text, "process", document, result.problems))
+        Decoder(result.config, result.problems).decode_process_document(document);
     return result;
 }
 

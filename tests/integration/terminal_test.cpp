@@ -231,6 +231,26 @@ std::string crun_lite_command(const std::vector<std::string> &args)
     return command;
 }
 
+// The master a detached command sends to `console`, once the command has ended quietly.
+int master_from(ConsoleSocket &console, Running &command)
+{
+    std::string payload;
+    int master = console.receive(payload);
+    auto outcome = command.wait();
+    CHECK(outcome.status == 0);
+    CHECK(outcome.err == "");
+    return master;
+}
+
+// For a container whose program is `read line; echo got $line`: the master is its keyboard too,
+// so the slave echoes the line, then sh answers.
+void check_typed_line_answered(int master)
+{
+    CHECK(write(master, "typed\n", 6) == 6);
+    CHECK(without_cr(read_until_closed(master)) == "typed\ngot typed\n");
+    ::close(master);
+}
+
 // What every terminal container below reports about itself.
 constexpr const char *report_terminal =
     "tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo stdio-is-tty; stty size; "
@@ -278,17 +298,9 @@ TEST_CASE("terminal: run --detach hands the pty master to --console-socket")
 
     auto running = start_crun_lite({"run", "--detach", "--console-socket", console.path(),
                                     "--bundle", bundle.dir(), "term-detach"});
-    std::string payload;
-    int master = console.receive(payload);
-    auto detached = running.wait();
-    CHECK(detached.status == 0);
-    CHECK(detached.err == "");
+    int master = master_from(console, running);
     REQUIRE(master >= 0);
-
-    // The master is the container's keyboard too: the slave echoes the line, then sh answers.
-    CHECK(write(master, "typed\n", 6) == 6);
-    CHECK(without_cr(read_until_closed(master)) == "typed\ngot typed\n");
-    ::close(master);
+    check_typed_line_answered(master);
 }
 
 TEST_CASE("terminal: run in the foreground relays the pty to the caller's terminal")
@@ -454,16 +466,9 @@ TEST_CASE("terminal: exec --tty --detach hands the pty master to --console-socke
     auto executing = start_crun_lite({"exec", "--tty", "--detach", "--console-socket",
                                       console.path(), "term-exec-detach", "sh", "-c",
                                       "read line; echo got $line"});
-    std::string payload;
-    int master = console.receive(payload);
-    auto detached = executing.wait();
-    CHECK(detached.status == 0);
-    CHECK(detached.err == "");
+    int master = master_from(console, executing);
     REQUIRE(master >= 0);
-
-    CHECK(write(master, "typed\n", 6) == 6);
-    CHECK(without_cr(read_until_closed(master)) == "typed\ngot typed\n");
-    ::close(master);
+    check_typed_line_answered(master);
 }
 
 TEST_CASE("terminal: exec refuses a terminal nobody would hold, and a socket without one")
