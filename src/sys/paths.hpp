@@ -17,7 +17,8 @@ namespace crunlite::sys {
 // mkdir -p; existing directories are fine.
 Status make_directories(const std::string &path, mode_t mode);
 
-// Writes `content` to a temporary file beside `path`, fsyncs it and renames it into place.
+// Writes `content` to a temporary file beside `path` and renames it into place, so a reader
+// sees the old content or the new, never part of it.
 Status write_file_atomic(const std::string &path, const std::string &content, mode_t mode);
 
 // Reads a whole file of at most `max_bytes`.
