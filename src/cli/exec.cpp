@@ -47,16 +47,24 @@ void split_command(const Arguments &args, Arguments &flags, std::vector<std::str
     rest.assign(args.begin() + static_cast<long>(i), args.end());
 }
 
-Result<spec::Process> read_process(const std::string &text, const std::string &what)
+std::string joined(const std::vector<std::string> &lines, const std::string &prefix)
+{
+    std::string text;
+    for (const auto &line : lines)
+        text += (text.empty() ? "" : "\n") + prefix + line;
+    return text;
+}
+
+// process.json, parsed and validated as config.json's process would be: a field crun-lite does
+// not apply yet is refused here too, never dropped.
+Result<spec::Process> read_process(const std::string &text, const std::string &file)
 {
     auto parsed = spec::parse_process(text);
-    if (parsed.ok() && !parsed.config.process)
-        parsed.problems.push_back("process: required");
-    std::string problems;
-    for (const auto &problem : parsed.problems)
-        problems += (problems.empty() ? "" : "\n") + what + ": " + problem;
-    if (!problems.empty())
-        return Error::message(problems);
+    if (!parsed.ok())
+        return Error::message(joined(parsed.problems, file + ": "));
+    auto findings = spec::validate_process(parsed.config);
+    if (!findings.ok())
+        return Error::message(joined(findings.errors, file + ": "));
     return *parsed.config.process;
 }
 
@@ -119,8 +127,11 @@ Result<spec::Process> build_process(const GlobalOptions &global, const cxxopts::
     if (flags.count("cwd"))
         process.cwd = flags["cwd"].as<std::string>();
     if (flags.count("env"))
-        for (const auto &entry : flags["env"].as<std::vector<std::string>>())
+        for (const auto &entry : flags["env"].as<std::vector<std::string>>()) {
+            if (entry.find('=') == std::string::npos || entry.front() == '=')
+                return Error::message("--env: expected NAME=VALUE, got `" + entry + "`");
             set_env(process.env, entry);
+        }
     if (flags.count("user"))
         TRY(apply_user(process.user, flags["user"].as<std::string>()));
     if (flags.count("tty"))
@@ -135,11 +146,8 @@ Result<spec::Process> build_process(const GlobalOptions &global, const cxxopts::
     spec::Config wrapper;
     wrapper.process = process;
     auto findings = spec::validate_process(wrapper);
-    std::string problems;
-    for (const auto &problem : findings.errors)
-        problems += (problems.empty() ? "" : "\n") + problem;
-    if (!problems.empty())
-        return Error::message(problems);
+    if (!findings.ok())
+        return Error::message(joined(findings.errors, ""));
     return process;
 }
 

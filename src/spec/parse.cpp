@@ -145,7 +145,8 @@ std::string short_reason(const std::string &what)
 }
 
 // Parses the text into `document`; on failure adds one problem and returns false.
-bool parse_document(std::string_view text, Json &document, std::vector<std::string> &problems)
+bool parse_document(std::string_view text, const std::string &what, Json &document,
+                    std::vector<std::string> &problems)
 {
     EventWatcher watcher(problems);
     auto callback = [&watcher](int, Json::parse_event_t event, Json &parsed) {
@@ -155,14 +156,14 @@ bool parse_document(std::string_view text, Json &document, std::vector<std::stri
         document = Json::parse(text.begin(), text.end(), callback);
         return true;
     } catch (const TooDeep &) {
-        problems.push_back("config.json: nesting deeper than " + std::to_string(max_depth) +
+        problems.push_back(what + ": nesting deeper than " + std::to_string(max_depth) +
                            " levels");
     } catch (const Json::parse_error &error) {
-        problems.push_back("config.json: " + position_of(text, error.byte) +
+        problems.push_back(what + ": " + position_of(text, error.byte) +
                            ": syntax error: " + short_reason(error.what()));
     } catch (const Json::exception &error) {
         // A number too large for a double lands here, without a position.
-        problems.push_back("config.json: syntax error: " + short_reason(error.what()));
+        problems.push_back(what + ": syntax error: " + short_reason(error.what()));
     }
     return false;
 }
@@ -500,7 +501,7 @@ namespace {
 bool parse_object(std::string_view text, const char *what, Json &document,
                   std::vector<std::string> &problems)
 {
-    if (!parse_document(text, document, problems))
+    if (!parse_document(text, what, document, problems))
         return false;
     if (!document.is_object()) {
         problems.push_back(std::string(what) + ": expected an object, got " + describe(document));
@@ -524,7 +525,7 @@ ParseResult parse_process(std::string_view json_text)
 {
     ParseResult result;
     Json document;
-    if (parse_object(json_text, "process", document, result.problems))
+    if (parse_object(json_text, "process.json", document, result.problems))
         Decoder(result.config, result.problems).decode_process_document(document);
     return result;
 }

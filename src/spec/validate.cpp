@@ -210,11 +210,27 @@ private:
         const Process &process = *config_.process;
         if (process.user.umask && *process.user.umask > 0777)
             error("process.user.umask", "must be at most 0777");
+        check_ids(process.user);
         check_args(process.args);
         check_env(process.env);
         if (!is_absolute(process.cwd))
             error("process.cwd", "must be an absolute path, got " + backticked(process.cwd));
         report_unsupported_under("process");
+    }
+
+    // (uid_t)-1 tells setresuid and setgroups "leave this as it is": asked for, it would leave
+    // the process root.
+    void check_ids(const User &user)
+    {
+        constexpr uint32_t unchanged = UINT32_MAX;
+        if (user.uid == unchanged)
+            error("process.user.uid", "4294967295 is not a valid uid");
+        if (user.gid == unchanged)
+            error("process.user.gid", "4294967295 is not a valid gid");
+        for (size_t i = 0; i < user.additional_gids.size(); ++i)
+            if (user.additional_gids[i] == unchanged)
+                error("process.user.additionalGids[" + std::to_string(i) + "]",
+                      "4294967295 is not a valid gid");
     }
 
     void check_args(const std::vector<std::string> &args)

@@ -74,9 +74,36 @@ TEST_CASE("exec: --process takes a process.json as podman writes it")
     write_text(scratch.path() + "/bad.json", R"({"args":[],"cwd":"tmp"})");
     auto bad = crun_lite({"exec", "--process", scratch.path() + "/bad.json", container.id()});
     CHECK(bad.status == 1);
-    CHECK(bad.err == "crun-lite: exec `exec-process`: process.args: must not be empty\n"
-                     "crun-lite: exec `exec-process`: process.cwd: must be an absolute path, "
-                     "got `tmp`\n");
+    std::string file = scratch.path() + "/bad.json";
+    CHECK(bad.err == "crun-lite: exec `exec-process`: " + file + ": process.args: must not be empty\n"
+                     "crun-lite: exec `exec-process`: " + file + ": process.cwd: must be an "
+                     "absolute path, got `tmp`\n");
+
+    // A field crun-lite does not apply yet is refused, as in config.json, never dropped.
+    write_text(scratch.path() + "/unsupported.json",
+               R"({"args":["true"],"cwd":"/","apparmorProfile":"confined"})");
+    auto unsupported =
+        crun_lite({"exec", "--process", scratch.path() + "/unsupported.json", container.id()});
+    CHECK(unsupported.status == 1);
+    CHECK(unsupported.err == "crun-lite: exec `exec-process`: " + scratch.path() +
+                                 "/unsupported.json: process.apparmorProfile: not supported yet\n");
+
+    write_text(scratch.path() + "/broken.json", "{\"args\": [\n");
+    auto broken = crun_lite({"exec", "--process", scratch.path() + "/broken.json", container.id()});
+    CHECK(broken.err.find("/broken.json: process.json: line 2, column 1: syntax error") !=
+          std::string::npos);
+}
+
+TEST_CASE("exec: a bad --env or --user is refused by name")
+{
+    RunningContainer container("exec-bad-flags");
+    auto env = crun_lite({"exec", "-e", "GOOD=1", "-e", "BAD", container.id(), "true"});
+    CHECK(env.status == 1);
+    CHECK(env.err == "crun-lite: exec `exec-bad-flags`: --env: expected NAME=VALUE, got `BAD`\n");
+    auto user = crun_lite({"exec", "-u", "4294967295", container.id(), "id"});
+    CHECK(user.status == 1);
+    CHECK(user.err == "crun-lite: exec `exec-bad-flags`: process.user.uid: 4294967295 is not a "
+                      "valid uid\n");
 }
 
 TEST_CASE("exec: --detach returns with the process running in the container")

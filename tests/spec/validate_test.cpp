@@ -187,6 +187,15 @@ TEST_CASE("validate checks the process")
          {"process.env[1]: expected NAME=VALUE, got `=x`"}},
         {"umask too large", [](Config &c) { c.process->user.umask = 01000; },
          {"process.user.umask: must be at most 0777"}},
+        {"ids that mean `unchanged` to the kernel",
+         [](Config &c) {
+             c.process->user.uid = UINT32_MAX;
+             c.process->user.gid = UINT32_MAX;
+             c.process->user.additional_gids = {5, UINT32_MAX};
+         },
+         {"process.user.uid: 4294967295 is not a valid uid",
+          "process.user.gid: 4294967295 is not a valid gid",
+          "process.user.additionalGids[1]: 4294967295 is not a valid gid"}},
     });
 
     Config config = good_config();
