@@ -20,8 +20,10 @@
 #include "runtime/devices.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/process.hpp"
+#include "runtime/protected_paths.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/sysctl.hpp"
 #include "runtime/terminal.hpp"
 #include "sys/paths.hpp"
 #include "util/log.hpp"
@@ -41,16 +43,23 @@ Status join_namespaces(const LaunchPlan &plan)
 
 Status build_root(const LaunchPlan &plan)
 {
+    const spec::Config &config = plan.bundle->config;
     TRY(isolate_mount_propagation());
     auto root = TRY(mount_root(plan));
     TRY(mount_config_mounts(root.get(), *plan.bundle));
-    TRY(populate_dev(root.get(), plan.bundle->config));
+    TRY(populate_dev(root.get(), config));
+    // Sysctls first: readonlyPaths usually holds /proc/sys.
+    TRY(write_sysctls(root.get(), config.linux.sysctl));
+    TRY(make_paths_readonly(root.get(), config.linux.readonly_paths));
+    TRY(mask_paths(root.get(), config.linux.masked_paths));
     if (plan.no_pivot)
         TRY(move_root_into(root.get()));
     else
         TRY(pivot_into(root.get()));
-    if (plan.bundle->config.root.readonly)
+    if (config.root.readonly)
         TRY(make_root_readonly());
+    if (!config.linux.rootfs_propagation.empty())
+        TRY(set_root_propagation(config.linux.rootfs_propagation));
     return Ok{};
 }
 

@@ -203,4 +203,14 @@ Status make_root_readonly()
     return Ok{};
 }
 
+Status set_root_propagation(const std::string &propagation)
+{
+    // Validation accepted only the propagation words, which parse_mount_options knows.
+    unsigned long flags = parse_mount_options({propagation}).propagation;
+    log::debug("root propagation `" + propagation + "`");
+    if (::mount(nullptr, "/", nullptr, flags, nullptr) != 0)
+        return Error::from_errno("set propagation `" + propagation + "` on `/`");
+    return Ok{};
+}
+
 } // namespace crunlite::runtime

@@ -3,7 +3,8 @@
 // Runs in the container's first process after clone(CLONE_NEWNS). Every mount made here lives
 // only in that namespace and vanishes with it, so a failure or a killed runtime leaks nothing on
 // the host. Order: root propagation, the root (overlay or bind), config mounts in order, /dev,
-// pivot_root, then read-only root if asked.
+// (then, from init: sysctls, read-only and masked paths), pivot_root, read-only root if asked,
+// linux.rootfsPropagation.
 #pragma once
 
 #include "runtime/launch.hpp"
@@ -33,5 +34,10 @@ Status move_root_into(int root_fd);
 
 // Remounts `/` read-only (root.readonly), keeping its other flags.
 Status make_root_readonly();
+
+// linux.rootfsPropagation (`private`, `rshared`...) on the container's `/`. Done after
+// pivot_root: pivot_root refuses a shared root, and by then the root's parent is gone, so even
+// `rshared` only shares among the container's own mounts, never back to the host's.
+Status set_root_propagation(const std::string &propagation);
 
 } // namespace crunlite::runtime

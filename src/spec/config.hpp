@@ -60,6 +60,10 @@ struct Root {
 
 struct Linux {
     std::vector<Namespace> namespaces;
+    std::vector<std::string> masked_paths;     // hidden: an empty tmpfs or /dev/null on top
+    std::vector<std::string> readonly_paths;   // bound onto themselves, read-only, recursively
+    std::map<std::string, std::string> sysctl; // key as written ("net.ipv4.ip_forward")
+    std::string rootfs_propagation;            // "" (leave as is), "private", "rshared", ...
 };
 
 struct Config {

@@ -212,10 +212,8 @@ constexpr std::initializer_list<const char *> unsupported_process_fields = {
     "scheduler",    "selinuxLabel", "ioPriority",      "execCPUAffinity",
 };
 constexpr std::initializer_list<const char *> unsupported_linux_fields = {
-    "uidMappings",  "gidMappings", "timeOffsets",   "devices",     "cgroupsPath",
-    "resources",    "seccomp",     "sysctl",        "maskedPaths", "readonlyPaths",
-    "mountLabel",   "intelRdt",    "personality",   "rootfsPropagation",
-    "memoryPolicy", "netDevices",
+    "uidMappings", "gidMappings", "timeOffsets",  "devices",      "cgroupsPath", "resources",
+    "seccomp",     "mountLabel",  "intelRdt",     "personality",  "memoryPolicy", "netDevices",
 };
 constexpr std::initializer_list<const char *> unsupported_mount_fields = {
     "uidMappings",
@@ -450,7 +448,24 @@ private:
             for (size_t i = 0; i < namespaces->size(); ++i)
                 decode_namespace((*namespaces)[i], element_path("linux.namespaces", i));
         }
+        Linux &linux_config = config_.linux;
+        if (auto *masked = member(*section, "maskedPaths"))
+            read_string_array(*masked, "linux.maskedPaths", linux_config.masked_paths);
+        if (auto *readonly = member(*section, "readonlyPaths"))
+            read_string_array(*readonly, "linux.readonlyPaths", linux_config.readonly_paths);
+        decode_sysctl(*section);
+        read_string_member(*section, "rootfsPropagation", "linux",
+                           linux_config.rootfs_propagation);
         note_unsupported(*section, unsupported_linux_fields, "linux");
+    }
+
+    void decode_sysctl(const Json &section)
+    {
+        const Json *sysctl = member(section, "sysctl");
+        if (!sysctl || !expect_object(*sysctl, "linux.sysctl"))
+            return;
+        for (const auto &[key, value] : sysctl->items())
+            read_string(value, child_path("linux.sysctl", key), config_.linux.sysctl[key]);
     }
 
     void decode_namespace(const Json &json, const std::string &path)

@@ -112,6 +112,20 @@ bool is_bind_mount(const Mount &mount)
     return mount.type == "bind" || has_option(mount, "bind") || has_option(mount, "rbind");
 }
 
+constexpr const char *rootfs_propagation_values[] = {
+    "shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable",
+};
+
+// Dot-separated parts, none empty (so no `..`), no `/`: the key becomes a path below
+// /proc/sys, and neither may lead out of it.
+bool is_valid_sysctl_name(const std::string &key)
+{
+    if (key.empty() || key.front() == '.' || key.back() == '.')
+        return false;
+    return key.find('/') == std::string::npos && key.find("..") == std::string::npos &&
+           key.find('\0') == std::string::npos;
+}
+
 class Validator {
 public:
     Validator(const Config &config, const ValidateOptions &options)
@@ -129,7 +143,7 @@ public:
         for (size_t i = 0; i < config_.mounts.size(); ++i)
             check_mount(i);
         report_unsupported_under("hooks");
-        check_namespaces();
+        check_linux();
         check_annotations();
         report_unsupported_under("");
         return std::move(findings_);
@@ -333,7 +347,66 @@ private:
         // Without its own mount namespace the container's mounts would land on the host.
         if (!config_.has_namespace(NamespaceType::mount))
             error("linux.namespaces", "a mount namespace is required");
+    }
+
+    void check_linux()
+    {
+        check_namespaces();
+        check_container_paths("linux.maskedPaths", config_.linux.masked_paths);
+        check_container_paths("linux.readonlyPaths", config_.linux.readonly_paths);
+        for (const auto &[key, value] : config_.linux.sysctl)
+            check_sysctl(key);
+        check_rootfs_propagation();
         report_unsupported_under("linux");
+    }
+
+    // Masked and read-only paths: resolved inside the root at run time, so `..` cannot leave
+    // it; `/` itself is refused, since a mount over the root would hide it from pivot_root.
+    void check_container_paths(const std::string &field, const std::vector<std::string> &paths)
+    {
+        for (size_t i = 0; i < paths.size(); ++i) {
+            std::string path = field + "[" + std::to_string(i) + "]";
+            std::string normalized;
+            if (!is_absolute(paths[i]))
+                error(path, "must be an absolute path, got " + backticked(paths[i]));
+            else if (!normalize_container_path(paths[i], normalized))
+                error(path, backticked(paths[i]) + " climbs out of the container root");
+            else if (normalized == "/")
+                error(path, "must not be `/`");
+        }
+    }
+
+    // A sysctl is written from inside the container, but only the namespaced ones stay there:
+    // any other would change the host for everyone.
+    void check_sysctl(const std::string &key)
+    {
+        std::string path = "linux.sysctl." + key;
+        if (!is_valid_sysctl_name(key)) {
+            error(path, "not a valid sysctl name: dot-separated, no empty part, no `/`");
+            return;
+        }
+        auto type = sysctl_namespace(key);
+        if (!type) {
+            error(path, "not a namespaced sysctl");
+            return;
+        }
+        for (const auto &ns : config_.linux.namespaces)
+            if (ns.type == *type && ns.path.empty())
+                return;
+        error(path, std::string("needs a new ") + namespace_type_name(*type) + " namespace");
+    }
+
+    void check_rootfs_propagation()
+    {
+        const std::string &value = config_.linux.rootfs_propagation;
+        if (value.empty())
+            return;
+        for (const char *known : rootfs_propagation_values)
+            if (value == known)
+                return;
+        error("linux.rootfsPropagation",
+              "unknown propagation " + backticked(value) +
+                  ", expected shared, slave, private or unbindable, or the same with an `r`");
     }
 
     void check_namespace(const Namespace &ns, const std::string &path)
@@ -402,6 +475,19 @@ bool normalize_container_path(const std::string &path, std::string &normalized)
     for (size_t i = 0; i < parts.size(); ++i)
         normalized += (i == 0 ? "" : "/") + parts[i];
     return true;
+}
+
+std::optional<NamespaceType> sysctl_namespace(const std::string &key)
+{
+    auto starts_with = [&key](std::string_view prefix) { return key.starts_with(prefix); };
+    if (starts_with("kernel.msg") || starts_with("kernel.shm") || key == "kernel.sem" ||
+        starts_with("fs.mqueue."))
+        return NamespaceType::ipc;
+    if (starts_with("net."))
+        return NamespaceType::network;
+    if (key == "kernel.hostname" || key == "kernel.domainname")
+        return NamespaceType::uts;
+    return std::nullopt;
 }
 
 } // namespace crunlite::spec

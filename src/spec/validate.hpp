@@ -5,6 +5,7 @@
 // never changes it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,9 @@ Findings validate_process(const Config &config);
 // Lexically normalises an absolute container path: collapses `//` and `.`, resolves `..`.
 // Returns false when `..` would climb above `/`.
 bool normalize_container_path(const std::string &path, std::string &normalized);
+
+// The namespace that isolates sysctl `key` ("net.ipv4.ip_forward": network), or nothing when
+// no namespace does and a write would change the host.
+std::optional<NamespaceType> sysctl_namespace(const std::string &key);
 
 } // namespace crunlite::spec

@@ -1,6 +1,7 @@
 // Tests for src/spec/parse.cpp: what is read into Config, and the exact text of every problem.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -374,10 +375,9 @@ TEST_CASE("parse lists unsupported fields that ask for something")
         "hooks": {"prestart": [{"path": "/bin/true"}]},
         "linux": {"uidMappings": [{}], "gidMappings": [{}], "timeOffsets": {"boottime": {}},
             "devices": [{}], "cgroupsPath": "/c", "resources": {"pids": {}},
-            "seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "sysctl": {"a": "1"},
-            "maskedPaths": ["/proc/kcore"], "readonlyPaths": ["/proc/sys"], "mountLabel": "m",
+            "seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "mountLabel": "m",
             "intelRdt": {"closID": "x"}, "personality": {"domain": "LINUX"},
-            "rootfsPropagation": "private", "memoryPolicy": {"mode": "MPOL_BIND"},
+            "memoryPolicy": {"mode": "MPOL_BIND"},
             "netDevices": {"eth0": {}}})"));
 
     REQUIRE(result.ok());
@@ -390,11 +390,43 @@ TEST_CASE("parse lists unsupported fields that ask for something")
               "mounts[0].uidMappings",   "mounts[0].gidMappings",
               "hooks",                   "linux.uidMappings",       "linux.gidMappings",
               "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
-              "linux.resources",         "linux.seccomp",           "linux.sysctl",
-              "linux.maskedPaths",       "linux.readonlyPaths",     "linux.mountLabel",
-              "linux.intelRdt",          "linux.personality",       "linux.rootfsPropagation",
-              "linux.memoryPolicy",      "linux.netDevices",
+              "linux.resources",         "linux.seccomp",           "linux.mountLabel",
+              "linux.intelRdt",          "linux.personality",       "linux.memoryPolicy",
+              "linux.netDevices",
           });
+}
+
+TEST_CASE("parse reads masked and read-only paths, sysctl and rootfsPropagation")
+{
+    auto result = parse_config(minimal(R"(,
+        "linux": {"maskedPaths": ["/proc/kcore", "/proc/acpi"], "readonlyPaths": ["/proc/sys"],
+            "sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmni": "4096"},
+            "rootfsPropagation": "rslave"})"));
+
+    REQUIRE(result.ok());
+    const auto &linux_config = result.config.linux;
+    CHECK(linux_config.masked_paths == std::vector<std::string>{"/proc/kcore", "/proc/acpi"});
+    CHECK(linux_config.readonly_paths == std::vector<std::string>{"/proc/sys"});
+    CHECK(linux_config.sysctl == std::map<std::string, std::string>{
+                                     {"kernel.shmmni", "4096"}, {"net.ipv4.ip_forward", "1"}});
+    CHECK(linux_config.rootfs_propagation == "rslave");
+    CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse checks the types of masked and read-only paths, sysctl and rootfsPropagation")
+{
+    check_bad_cases({
+        {"masked not an array", minimal(R"(, "linux": {"maskedPaths": "/proc/kcore"})"),
+         {"linux.maskedPaths: expected an array, got a string"}},
+        {"read-only element", minimal(R"(, "linux": {"readonlyPaths": ["/proc/sys", 1]})"),
+         {"linux.readonlyPaths[1]: expected a string, got a number"}},
+        {"sysctl not an object", minimal(R"(, "linux": {"sysctl": ["net.ipv4.ip_forward"]})"),
+         {"linux.sysctl: expected an object, got an array"}},
+        {"sysctl value", minimal(R"(, "linux": {"sysctl": {"net.ipv4.ip_forward": 1}})"),
+         {"linux.sysctl.net.ipv4.ip_forward: expected a string, got a number"}},
+        {"propagation", minimal(R"(, "linux": {"rootfsPropagation": true})"),
+         {"linux.rootfsPropagation: expected a string, got a boolean"}},
+    });
 }
 
 TEST_CASE("parse reads a terminal and its size, and does not refuse them")

@@ -224,6 +224,118 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
           }));
 }
 
+TEST_CASE("validate accepts masked and read-only paths, namespaced sysctls and propagations")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.linux.masked_paths = {"/proc/kcore", "/proc/acpi/..//x"};
+    config.linux.readonly_paths = {"/proc/sys", "/sys/fs"};
+    config.linux.sysctl = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "1"},
+                           {"kernel.msgmax", "1"},      {"kernel.sem", "1 2 3 4"},
+                           {"fs.mqueue.msg_max", "1"},  {"kernel.hostname", "a"},
+                           {"kernel.domainname", "b"}};
+    CHECK(lines(validate(config, bundle).errors) == "");
+
+    for (const char *propagation : {"shared", "rshared", "slave", "rslave", "private", "rprivate",
+                                    "unbindable", "runbindable"}) {
+        CAPTURE(propagation);
+        config.linux.rootfs_propagation = propagation;
+        CHECK(validate(config, bundle).ok());
+    }
+}
+
+TEST_CASE("validate checks masked and read-only paths")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"relative masked", [](Config &c) { c.linux.masked_paths = {"/proc/kcore", "/a", "x"}; },
+         {"linux.maskedPaths[2]: must be an absolute path, got `x`"}},
+        {"empty masked", [](Config &c) { c.linux.masked_paths = {""}; },
+         {"linux.maskedPaths[0]: must be an absolute path, got ``"}},
+        {"masked root", [](Config &c) { c.linux.masked_paths = {"/proc/.."}; },
+         {"linux.maskedPaths[0]: must not be `/`"}},
+        {"masked climbs", [](Config &c) { c.linux.masked_paths = {"/../etc"}; },
+         {"linux.maskedPaths[0]: `/../etc` climbs out of the container root"}},
+        {"relative read-only", [](Config &c) { c.linux.readonly_paths = {"proc/sys"}; },
+         {"linux.readonlyPaths[0]: must be an absolute path, got `proc/sys`"}},
+        {"read-only root", [](Config &c) { c.linux.readonly_paths = {"/"}; },
+         {"linux.readonlyPaths[0]: must not be `/`"}},
+    });
+}
+
+TEST_CASE("validate allows only sysctls that the container's new namespaces isolate")
+{
+    TempBundle bundle;
+    auto without = [](Config &c, NamespaceType type) {
+        std::erase_if(c.linux.namespaces, [type](const Namespace &ns) { return ns.type == type; });
+    };
+    check_cases(bundle, {
+        {"not namespaced", [](Config &c) { c.linux.sysctl = {{"vm.swappiness", "10"}}; },
+         {"linux.sysctl.vm.swappiness: not a namespaced sysctl"}},
+        {"kernel, not ipc", [](Config &c) { c.linux.sysctl = {{"kernel.pid_max", "10"}}; },
+         {"linux.sysctl.kernel.pid_max: not a namespaced sysctl"}},
+        {"no network namespace",
+         [without](Config &c) {
+             without(c, NamespaceType::network);
+             c.linux.sysctl = {{"net.ipv4.ip_forward", "1"}};
+         },
+         {"linux.sysctl.net.ipv4.ip_forward: needs a new network namespace"}},
+        {"joined network namespace",
+         [](Config &c) {
+             c.linux.namespaces[1].path = "/proc/self/ns/net";
+             c.linux.sysctl = {{"net.ipv4.ip_forward", "1"}};
+         },
+         {"linux.sysctl.net.ipv4.ip_forward: needs a new network namespace"}},
+        {"no ipc namespace",
+         [without](Config &c) {
+             without(c, NamespaceType::ipc);
+             c.linux.sysctl = {{"fs.mqueue.queues_max", "1"}, {"kernel.shmmni", "1"}};
+         },
+         {"linux.sysctl.fs.mqueue.queues_max: needs a new ipc namespace",
+          "linux.sysctl.kernel.shmmni: needs a new ipc namespace"}},
+        {"no uts namespace",
+         [without](Config &c) {
+             c.hostname.clear();
+             without(c, NamespaceType::uts);
+             c.linux.sysctl = {{"kernel.hostname", "x"}};
+         },
+         {"linux.sysctl.kernel.hostname: needs a new uts namespace"}},
+        {"slash and dots",
+         [](Config &c) {
+             c.linux.sysctl = {{"net/ipv4/ip_forward", "1"}, {"net..ip_forward", "1"},
+                               {".net", "1"}, {"net.", "1"}, {"", "1"}};
+         },
+         {"linux.sysctl.: not a valid sysctl name: dot-separated, no empty part, no `/`",
+          "linux.sysctl..net: not a valid sysctl name: dot-separated, no empty part, no `/`",
+          "linux.sysctl.net.: not a valid sysctl name: dot-separated, no empty part, no `/`",
+          "linux.sysctl.net..ip_forward: not a valid sysctl name: dot-separated, no empty part, "
+          "no `/`",
+          "linux.sysctl.net/ipv4/ip_forward: not a valid sysctl name: dot-separated, no empty "
+          "part, no `/`"}},
+    });
+}
+
+TEST_CASE("validate refuses an unknown rootfsPropagation")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"unknown", [](Config &c) { c.linux.rootfs_propagation = "rshared,private"; },
+         {"linux.rootfsPropagation: unknown propagation `rshared,private`, expected shared, "
+          "slave, private or unbindable, or the same with an `r`"}},
+    });
+}
+
+TEST_CASE("sysctl_namespace names the namespace that isolates a key")
+{
+    CHECK(sysctl_namespace("net.core.somaxconn") == NamespaceType::network);
+    CHECK(sysctl_namespace("kernel.shm_rmid_forced") == NamespaceType::ipc);
+    CHECK(sysctl_namespace("kernel.msgmnb") == NamespaceType::ipc);
+    CHECK(sysctl_namespace("kernel.domainname") == NamespaceType::uts);
+    CHECK(sysctl_namespace("kernel.semx") == std::nullopt);
+    CHECK(sysctl_namespace("network.x") == std::nullopt);
+    CHECK(sysctl_namespace("fs.mqueue") == std::nullopt);
+}
+
 TEST_CASE("validate checks namespaces")
 {
     TempBundle bundle;
@@ -378,6 +490,8 @@ TEST_CASE("validate reports every problem in document order")
     config.mounts[1].destination = "";
     config.mounts[1].source = "";
     config.linux.namespaces.push_back({NamespaceType::ipc, ""});
+    config.linux.masked_paths = {"x"};
+    config.linux.sysctl = {{"vm.swappiness", "1"}};
     config.annotations[rootfs_mode_annotation] = "";
 
     CHECK(lines(validate(config, bundle).errors) ==
@@ -389,6 +503,8 @@ TEST_CASE("validate reports every problem in document order")
               "mounts[1].destination: must not be empty",
               "mounts[1].source: required for a bind mount",
               "linux.namespaces[5]: duplicate `ipc` namespace",
+              "linux.maskedPaths[0]: must be an absolute path, got `x`",
+              "linux.sysctl.vm.swappiness: not a namespaced sysctl",
               "annotations.io.crun-lite.rootfs: unknown rootfs mode ``, expected `overlay`",
           }));
 }
