@@ -168,20 +168,24 @@ Status NewContainer::make(const spec::Bundle &bundle)
     plan.id = options_.id;
     plan.bundle = &bundle;
     plan.root_dir = bundle.rootfs;
-    if (options_.foreground) {
-        runtime_pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, ::getpid(), 0)));
-        if (!runtime_pidfd_)
-            return Error::from_errno("open a pidfd of the runtime");
-        plan.runtime_pidfd = runtime_pidfd_.get();
-    }
+    plan.foreground = options_.foreground;
+    runtime_pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, ::getpid(), 0)));
+    if (!runtime_pidfd_)
+        return Error::from_errno("open a pidfd of the runtime");
+    plan.runtime_pidfd = runtime_pidfd_.get();
     plan.no_pivot = options_.no_pivot;
     plan.passed_fds = sys::inherited_fds_in_range(options_.preserved_fds);
     TRY(plan_namespaces(bundle.config, plan));
-    if (bundle.config.wants_overlay()) {
+
+    // Recorded before the layers exist, so that if this command is killed half way, delete
+    // still finds them.
+    if (bundle.config.wants_overlay())
+        state_.layers_dir = options_.data_root + "/" + options_.id;
+    TRY(store_.save(state_));
+    if (bundle.config.wants_overlay())
         TRY(prepare_layers(options_.data_root, bundle.rootfs, plan, layers_dir_));
-        state_.layers_dir = layers_dir_;
-    }
     TRY(spawn(plan));
+    TRY(store_.save(state_));
     TRY(await_ready());
 
     // Handed on only now, so that the socket's owner never gets the terminal of a container
@@ -192,7 +196,13 @@ Status NewContainer::make(const spec::Bundle &bundle)
     }
 
     state_.status = "created";
-    return store_.save(state_);
+    TRY(store_.save(state_));
+    // Recorded: the process may now outlive this command, once it says it no longer dies with it.
+    TRY(channel_.send({SyncKind::start, 0, {}}));
+    auto acknowledged = TRY(channel_.receive());
+    if (!acknowledged || acknowledged->kind != SyncKind::ready)
+        return Error::message("the container process exited before it was ready");
+    return Ok{};
 }
 
 // Ready: everything but the exec is done, and the process waits on the fifo. With a terminal,

@@ -69,7 +69,7 @@ private:
     std::string layers_dir_;
     pid_t pid_ = 0;
     UniqueFd pidfd_;
-    UniqueFd runtime_pidfd_; // foreground only: lets the child notice the runtime's death
+    UniqueFd runtime_pidfd_; // lets the child notice the runtime's death
     SyncChannel channel_;
     UniqueFd terminal_; // the pty master, until handed on
     bool kept_ = false;

@@ -138,12 +138,28 @@ void wait_for_start(int fifo_fd)
     ::close(fifo_fd);
 }
 
+// Reports ready and waits until the runtime has recorded the container (its `start` message).
+// Until then the process dies with the runtime, so a create killed half way leaves no process
+// that no state names; after it, a container made by `create` lives on alone.
+void report_ready(const LaunchPlan &plan, SyncChannel &channel)
+{
+    if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
+        _exit(1);
+    auto committed = channel.receive();
+    if (!committed || !committed->has_value() || (*committed)->kind != SyncKind::start)
+        _exit(1);
+    if (!plan.foreground)
+        ::prctl(PR_SET_PDEATHSIG, 0);
+    // Acknowledged, so the runtime waits with its exit until the death signal is gone.
+    if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
+        _exit(1);
+}
+
 // A config without a process (the spec allows one) makes a container that only holds its
 // namespaces: ready, then waiting until it is deleted; start refuses it.
 [[noreturn]] void hold_namespaces(const LaunchPlan &plan, SyncChannel &channel)
 {
-    if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
-        _exit(1);
+    report_ready(plan, channel);
     wait_for_start(plan.exec_fifo_fd);
     _exit(0);
 }
@@ -164,8 +180,7 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     // shares until it closes its copy, and the lock must go when the runtime is done.
     for (int fd : plan.parent_only_fds)
         ::close(fd);
-    if (plan.runtime_pidfd >= 0)
-        die_with_runtime(plan.runtime_pidfd);
+    die_with_runtime(plan.runtime_pidfd);
     // Device nodes and mount points get exactly the modes asked for.
     ::umask(0);
 
@@ -180,8 +195,7 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
             fail(channel, status.error(), 1);
     if (auto status = enter_identity(process.user); !status)
         fail(channel, status.error(), 1);
-    if (plan.runtime_pidfd >= 0)
-        die_with_runtime(plan.runtime_pidfd);
+    die_with_runtime(plan.runtime_pidfd);
 
     // The command is found before the user's program could run, so "not found" comes early.
     int failure_status = 1;
@@ -189,8 +203,7 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     if (!command)
         fail(channel, command.error(), failure_status);
 
-    if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
-        _exit(1);
+    report_ready(plan, channel);
     wait_for_start(plan.exec_fifo_fd);
 
     // Only stdio and the fds asked for survive into the container: the sync channel closes on

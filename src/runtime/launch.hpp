@@ -37,7 +37,10 @@ struct LaunchPlan {
 
     uint64_t clone_flags = 0;            // CLONE_NEW* for the namespaces to create
     std::vector<NamespaceJoin> joins;    // namespaces to enter, pid already entered by the parent
-    int runtime_pidfd = -1;              // foreground run: the container goes if this dies
+    // The runtime, as a pidfd: the child dies with it until the container is made, and for good
+    // in the foreground (`run` without --detach).
+    int runtime_pidfd = -1;
+    bool foreground = false;
     int exec_fifo_fd = -1;               // read-write end of the exec fifo; a byte means start
     bool no_pivot = false;               // MS_MOVE and chroot instead of pivot_root
     std::vector<int> passed_fds;         // fds above 2 that stay open across the exec

@@ -180,7 +180,8 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
     if (status == "running" && !force)
         return Error::message("cannot delete a running container without --force");
 
-    if (status == "running" || status == "created")
+    // "creating" here means a create that died half way (create holds the lock while it works).
+    if (status == "running" || status == "created" || status == "creating")
         TRY(kill_everything(state));
     if (!state.layers_dir.empty() && !sys::remove_tree(state.layers_dir))
         return Error::message("remove `" + state.layers_dir + "`: not everything could be removed");

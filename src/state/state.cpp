@@ -138,7 +138,9 @@ bool process_alive(pid_t pid, uint64_t start_time)
     if (pid <= 0)
         return false;
     auto stat = sys::read_process_stat(pid);
-    return stat && stat->start_time == start_time && stat->state != 'Z' && stat->state != 'X';
+    // An init on its way out (the kernel killing the rest of its pid namespace) is stopped.
+    return stat && stat->start_time == start_time && stat->state != 'Z' && stat->state != 'X' &&
+           !stat->exiting;
 }
 
 std::string live_status(const StateStore &store, const ContainerState &state)

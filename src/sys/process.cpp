@@ -46,15 +46,18 @@ std::optional<ProcessStat> read_process_stat(pid_t pid)
         return std::nullopt;
     ProcessStat stat;
     unsigned long long start_time = 0;
+    unsigned flags = 0;
     int parent = 0;
     int matched = sscanf(text->c_str() + close + 1,
-                         " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                         " %c %d %*d %*d %*d %*d %u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
                          "%*d %*d %llu",
-                         &stat.state, &parent, &start_time);
-    if (matched != 3)
+                         &stat.state, &parent, &flags, &start_time);
+    if (matched != 4)
         return std::nullopt;
+    constexpr unsigned pf_exiting = 0x4; // include/linux/sched.h
     stat.parent = parent;
     stat.start_time = start_time;
+    stat.exiting = flags & pf_exiting;
     return stat;
 }
 

@@ -27,6 +27,7 @@ struct ProcessStat {
     char state = '?';
     pid_t parent = 0;
     uint64_t start_time = 0;
+    bool exiting = false; // PF_EXITING: on its way out, not yet a zombie
 };
 std::optional<ProcessStat> read_process_stat(pid_t pid);
 

@@ -126,6 +126,8 @@ public:
 
     Launched(const Launched &) = delete;
 
+    pid_t pid() const { return pid_; }
+
     Outcome wait()
     {
         int status = 0;
@@ -745,7 +747,7 @@ TEST_CASE("lifecycle: delete --force leaves no process behind, even without a pi
     Containers guard{"lc-delete-shared"};
     auto host_before = HostSnapshot::take();
     create_and_start("lc-delete-shared", bundle, shared);
-    CHECK(processes_running("sleep 7304").size() == 2);
+    CHECK(eventually([] { return processes_running("sleep 7304").size() == 2; }));
 
     auto deleted = crun_lite({"delete", "--force", "lc-delete-shared"});
     CHECK(deleted.status == 0);
@@ -1229,4 +1231,53 @@ TEST_CASE("lifecycle: spec writes a config.json, and never over an existing one"
     check_refused(crun_lite({"spec", "--bundle", dir.path()}),
                   "crun-lite: spec `" + path + "`: `" + path + "` already exists\n");
     CHECK(read_text(path) == "mine\n");
+}
+
+namespace {
+
+// Processes whose command line names `id` under this test run's state root: another run of
+// these tests may use the same ids at the same time.
+std::vector<pid_t> processes_of_this_run(const std::string &id)
+{
+    std::vector<pid_t> ours;
+    for (pid_t pid : processes_matching(id)) {
+        std::string cmdline = read_text("/proc/" + std::to_string(pid) + "/cmdline");
+        if (cmdline.find(state_root()) != std::string::npos)
+            ours.push_back(pid);
+    }
+    return ours;
+}
+
+} // namespace
+
+TEST_CASE("lifecycle: a create killed half way leaves no process, and delete --force cleans up")
+{
+    Bundle bundle("sleep 300");
+    auto before = HostSnapshot::take();
+    // Kills at several moments of create: before the id is claimed, while layers are made, while
+    // the first process sets up, around the moment it reports ready.
+    for (int delay_us : {0, 500, 1000, 2000, 4000, 8000, 16000, 32000}) {
+        CAPTURE(delay_us);
+        std::string id = "lc-halfway-" + std::to_string(delay_us);
+        // Output to files: a container that was made in time holds its stdio open.
+        Launched creating({"create", "--bundle", bundle.dir(), id});
+        usleep(static_cast<useconds_t>(delay_us));
+        kill(creating.pid(), SIGKILL);
+        creating.wait();
+
+        // Either the container was fully made (it lives on, recorded), or its process is gone.
+        auto state = crun_lite({"state", id});
+        bool made = state.out.find("\"status\": \"created\"") != std::string::npos;
+        if (!made) {
+            bool gone = false;
+            for (int i = 0; i < 200 && !gone; ++i) {
+                gone = processes_of_this_run(id).empty();
+                usleep(10000);
+            }
+            CHECK(gone);
+        }
+        CHECK(crun_lite({"delete", "--force", id}).status == 0);
+        CHECK(eventually([&] { return processes_of_this_run(id).empty(); }));
+    }
+    CHECK(differences(before, HostSnapshot::take()) == "");
 }
