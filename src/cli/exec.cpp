@@ -10,6 +10,7 @@
 #include "spec/parse.hpp"
 #include "spec/validate.hpp"
 #include "sys/paths.hpp"
+#include "util/log.hpp"
 
 namespace crunlite::cli {
 namespace {
@@ -148,6 +149,8 @@ Result<spec::Process> build_process(const GlobalOptions &global, const cxxopts::
     auto findings = spec::validate_process(wrapper);
     if (!findings.ok())
         return Error::message(joined(findings.errors, ""));
+    for (const auto &warning : findings.warnings)
+        log::warning("exec `" + id + "`: " + warning);
     return process;
 }
 

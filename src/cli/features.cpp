@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "runtime/mount_options.hpp"
 #include "spec/config.hpp"
+#include "spec/kernel_names.hpp"
 
 namespace crunlite::cli {
 
@@ -25,7 +26,7 @@ int features_command(const GlobalOptions &, const Arguments &args)
         {"mountOptions", runtime::known_mount_options()},
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "uts"}},
-          {"capabilities", nlohmann::json::array()},
+          {"capabilities", spec::capability_names()},
           {"cgroup", {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}}},
           {"seccomp", disabled},
           {"apparmor", disabled},

@@ -58,6 +58,9 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 {
     if (runtime_pidfd >= 0)
         die_with_runtime(runtime_pidfd);
+    // Through the host's /proc, before the container's root hides it.
+    if (auto status = set_oom_score_adj(process); !status)
+        fail_in_child(channel, status.error(), 1);
     // Joining the mount namespace also sets root and cwd to the container's root.
     if (::setns(container_pidfd, joined_namespaces) != 0)
         fail_in_child(channel, Error::from_errno("join the container's namespaces"), 1);
@@ -68,7 +71,9 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
         if (!channel.send({SyncKind::terminal, 0, {}, std::move(*master)}))
             _exit(1);
     }
-    if (auto status = enter_identity(process.user); !status)
+    if (auto status = apply_rlimits(process); !status)
+        fail_in_child(channel, status.error(), 1);
+    if (auto status = enter_identity(process); !status)
         fail_in_child(channel, status.error(), 1);
     if (runtime_pidfd >= 0)
         die_with_runtime(runtime_pidfd);
@@ -78,6 +83,8 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     if (!command)
         fail_in_child(channel, command.error(), failure_status);
 
+    if (auto status = forbid_new_privileges(process); !status)
+        fail_in_child(channel, status.error(), 1);
     exec_command(*command, process, passed_fds);
     fail_in_child(channel, Error::from_errno("exec `" + process.args[0] + "`"),
                   errno == ENOENT ? 127 : 126);

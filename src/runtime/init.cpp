@@ -1,10 +1,11 @@
 // init: the container's first process, from clone to exec.
 //
 // Input: the LaunchPlan (a copy of the parent's memory) and the child's end of the sync channel.
-// Order: enter joined namespaces, build the root in the new mount namespace, pivot_root, set
-// hostname, network loopback, the terminal, identity, cwd, resolve the command, report ready,
-// wait for start, exec. Any failure is sent to the parent as one message and the process ends
-// with _exit: it never unwinds into the parent's code, whose stack it shares a copy of.
+// Order: oom_score_adj, enter joined namespaces, build the root in the new mount namespace,
+// pivot_root, set hostname, network loopback, the terminal, rlimits, identity and capabilities,
+// cwd, resolve the command, no_new_privs, report ready, wait for start, exec. Any failure is
+// sent to the parent as one message and the process ends with _exit: it never unwinds into
+// the parent's code, whose stack it shares a copy of.
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -101,6 +102,9 @@ Status make_cwd(const std::string &cwd)
 Status set_up(const LaunchPlan &plan)
 {
     const spec::Config &config = plan.bundle->config;
+    // Through the host's /proc: the container's may not be mounted, or be the image's own files.
+    if (config.process)
+        TRY(set_oom_score_adj(*config.process));
     TRY(join_namespaces(plan));
     TRY(build_root(plan));
     TRY(set_names(config));
@@ -193,7 +197,9 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     if (process.terminal)
         if (auto status = hand_over_terminal(process, channel); !status)
             fail(channel, status.error(), 1);
-    if (auto status = enter_identity(process.user); !status)
+    if (auto status = apply_rlimits(process); !status)
+        fail(channel, status.error(), 1);
+    if (auto status = enter_identity(process); !status)
         fail(channel, status.error(), 1);
     die_with_runtime(plan.runtime_pidfd);
 
@@ -202,6 +208,9 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     auto command = prepare_command(process, failure_status);
     if (!command)
         fail(channel, command.error(), failure_status);
+    // Only execve reads it; set before ready, so that a failure still reaches `create`.
+    if (auto status = forbid_new_privileges(process); !status)
+        fail(channel, status.error(), 1);
 
     report_ready(plan, channel);
     wait_for_start(plan.exec_fifo_fd);

@@ -18,9 +18,24 @@ namespace crunlite::runtime {
 // of the runtime, opened before the clone (in a new pid namespace getppid() says 0).
 void die_with_runtime(int runtime_pidfd);
 
-// Additional groups, gid, then uid: in that order, since dropping uid 0 first would forbid the
-// rest.
-Status enter_identity(const spec::User &user);
+// process.oomScoreAdj and process.rlimits, while the process still has the runtime's
+// privileges: a score below the runtime's own, or a hard limit above it, needs
+// CAP_SYS_RESOURCE. oom_score_adj is written through /proc/self, so this runs before the
+// process leaves the host's /proc behind.
+Status set_oom_score_adj(const spec::Process &process);
+Status apply_rlimits(const spec::Process &process);
+
+// Switches to process.user and, when process.capabilities is present, to exactly its
+// capability sets. Order: the bounding set shrinks while the process is still privileged; the
+// capabilities survive the uid switch (PR_SET_KEEPCAPS); then additional groups, gid, uid (uid
+// last, since dropping uid 0 first would forbid the rest); then effective, permitted and
+// inheritable (capset); then ambient, which the kernel accepts only once the capability is
+// permitted and inheritable. Capabilities the running kernel does not know are skipped.
+Status enter_identity(const spec::Process &process);
+
+// process.noNewPrivileges: from here on, execve grants nothing (setuid bits, file
+// capabilities). Only execve looks at it, so it is set just before.
+Status forbid_new_privileges(const spec::Process &process);
 
 // chdir to process.cwd (after the identity switch, so a cwd the user may not enter fails here)
 // and finds process.args[0]. On failure `failure_status` is 127 (not found), 126 (not

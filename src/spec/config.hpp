@@ -44,6 +44,22 @@ struct ConsoleSize {
     uint32_t width = 0;
 };
 
+// process.capabilities: each set as the config names it (`CAP_KILL`). A set left out is empty.
+struct Capabilities {
+    std::vector<std::string> bounding;
+    std::vector<std::string> effective;
+    std::vector<std::string> inheritable;
+    std::vector<std::string> permitted;
+    std::vector<std::string> ambient;
+};
+
+// One of process.rlimits: a limit by its name (`RLIMIT_NOFILE`), as setrlimit(2) takes it.
+struct Rlimit {
+    std::string type;
+    uint64_t soft = 0;
+    uint64_t hard = 0;
+};
+
 struct Process {
     bool terminal = false;
     std::optional<ConsoleSize> console_size; // used only with `terminal`
@@ -51,6 +67,11 @@ struct Process {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::string cwd;
+    // Absent: the process keeps what the runtime has, as with runc; `{}` drops every one.
+    std::optional<Capabilities> capabilities;
+    std::vector<Rlimit> rlimits;
+    bool no_new_privileges = false;
+    std::optional<int> oom_score_adj; // absent: inherited from the runtime
 };
 
 struct Root {
@@ -77,7 +98,7 @@ struct Config {
     Linux linux;
 
     // JSON paths of spec fields that are present and ask for something crun-lite does not do
-    // yet (`linux.seccomp`, `process.capabilities`); validation refuses each by name.
+    // yet (`linux.seccomp`, `process.scheduler`); validation refuses each by name.
     std::vector<std::string> unsupported;
 
     bool wants_overlay() const

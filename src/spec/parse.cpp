@@ -203,13 +203,12 @@ bool asks_for_something(const Json &value)
         return !value.get_ref<const std::string &>().empty();
     if (value.is_array() || value.is_object())
         return !value.empty();
-    return true; // numbers: even 0 sets something (oomScoreAdj 0 is a real request)
+    return true; // numbers: even 0 sets something
 }
 
 // Spec fields crun-lite does not implement yet, by the object that holds them.
 constexpr std::initializer_list<const char *> unsupported_process_fields = {
-    "capabilities", "rlimits",      "apparmorProfile", "noNewPrivileges", "oomScoreAdj",
-    "scheduler",    "selinuxLabel", "ioPriority",      "execCPUAffinity",
+    "apparmorProfile", "scheduler", "selinuxLabel", "ioPriority", "execCPUAffinity",
 };
 constexpr std::initializer_list<const char *> unsupported_linux_fields = {
     "uidMappings", "gidMappings", "timeOffsets",  "devices",      "cgroupsPath", "resources",
@@ -322,6 +321,32 @@ private:
         problem(path, "expected an unsigned 32-bit integer, got " + got);
     }
 
+    // RLIM_INFINITY is 2^64-1, which JSON carries as a plain number.
+    void read_u64(const Json &value, const std::string &path, uint64_t &out)
+    {
+        if (value.is_number_unsigned()) {
+            out = value.get<uint64_t>();
+            return;
+        }
+        std::string got = value.is_number() ? value.dump() : describe(value);
+        problem(path, "expected an unsigned 64-bit integer, got " + got);
+    }
+
+    void read_i32(const Json &value, const std::string &path, int &out)
+    {
+        bool fits = value.is_number_unsigned()
+                        ? value.get<uint64_t>() <= uint64_t(std::numeric_limits<int32_t>::max())
+                        : value.is_number_integer() &&
+                              value.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+                              value.get<int64_t>() <= std::numeric_limits<int32_t>::max();
+        if (fits) {
+            out = static_cast<int>(value.get<int64_t>());
+            return;
+        }
+        std::string got = value.is_number() ? value.dump() : describe(value);
+        problem(path, "expected a 32-bit integer, got " + got);
+    }
+
     void read_string_member(const Json &object, const char *key, const std::string &parent,
                             std::string &out)
     {
@@ -343,10 +368,7 @@ private:
     {
         for (const char *key : keys) {
             auto found = object.find(key);
-            // An empty capabilities object is a request too: keep no capabilities at all.
-            bool capabilities = std::string_view(key) == "capabilities" && found != object.end() &&
-                                found->is_object();
-            if (found != object.end() && (capabilities || asks_for_something(*found)))
+            if (found != object.end() && asks_for_something(*found))
                 config_.unsupported.push_back(child_path(parent, key));
         }
     }
@@ -377,7 +399,50 @@ private:
             read_string_array(*env, "process.env", process.env);
         if (auto *cwd = required(*json, "cwd", "process"))
             read_string(*cwd, "process.cwd", process.cwd);
+        decode_capabilities(*json, process);
+        decode_rlimits(*json, process);
+        if (auto *no_new_privileges = member(*json, "noNewPrivileges"))
+            read_bool(*no_new_privileges, "process.noNewPrivileges", process.no_new_privileges);
+        if (auto *oom_score_adj = member(*json, "oomScoreAdj"))
+            read_i32(*oom_score_adj, "process.oomScoreAdj", process.oom_score_adj.emplace());
         note_unsupported(*json, unsupported_process_fields, "process");
+    }
+
+    // Names are kept as written; validate tells a misspelt one from one this kernel lacks.
+    void decode_capabilities(const Json &json, Process &process)
+    {
+        const Json *sets = member(json, "capabilities");
+        if (!sets || !expect_object(*sets, "process.capabilities"))
+            return;
+        Capabilities &capabilities = process.capabilities.emplace();
+        const std::pair<const char *, std::vector<std::string> *> named_sets[] = {
+            {"bounding", &capabilities.bounding},       {"effective", &capabilities.effective},
+            {"inheritable", &capabilities.inheritable}, {"permitted", &capabilities.permitted},
+            {"ambient", &capabilities.ambient},
+        };
+        for (const auto &[key, names] : named_sets)
+            if (auto *set = member(*sets, key))
+                read_string_array(*set, child_path("process.capabilities", key), *names);
+    }
+
+    void decode_rlimits(const Json &json, Process &process)
+    {
+        const Json *rlimits = member(json, "rlimits");
+        if (!rlimits || !expect_array(*rlimits, "process.rlimits"))
+            return;
+        for (size_t i = 0; i < rlimits->size(); ++i) {
+            std::string path = element_path("process.rlimits", i);
+            const Json &element = (*rlimits)[i];
+            if (!expect_object(element, path))
+                continue;
+            Rlimit &rlimit = process.rlimits.emplace_back();
+            if (auto *type = required(element, "type", path))
+                read_string(*type, child_path(path, "type"), rlimit.type);
+            if (auto *soft = required(element, "soft", path))
+                read_u64(*soft, child_path(path, "soft"), rlimit.soft);
+            if (auto *hard = required(element, "hard", path))
+                read_u64(*hard, child_path(path, "hard"), rlimit.hard);
+        }
     }
 
     // Read even without a terminal, where it means nothing, so a malformed one is still reported.

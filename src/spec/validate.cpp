@@ -13,12 +13,14 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
 
+#include "spec/kernel_names.hpp"
 #include "util/path.hpp"
 #include "util/unique_fd.hpp"
 
@@ -229,7 +231,94 @@ private:
         check_env(process.env);
         if (!is_absolute(process.cwd))
             error("process.cwd", "must be an absolute path, got " + backticked(process.cwd));
+        if (process.capabilities)
+            check_capabilities(*process.capabilities);
+        check_rlimits(process.rlimits);
+        auto oom_score_adj = process.oom_score_adj;
+        if (oom_score_adj && (*oom_score_adj < -1000 || *oom_score_adj > 1000))
+            error("process.oomScoreAdj",
+                  "must be between -1000 and 1000, got " + std::to_string(*oom_score_adj));
         report_unsupported_under("process");
+    }
+
+    // A name no kernel defines is a mistake; one only this kernel lacks is skipped, as runc does,
+    // so that a config written for a newer kernel still runs.
+    void check_capability_names(const std::string &set, const std::vector<std::string> &names)
+    {
+        for (size_t i = 0; i < names.size(); ++i) {
+            std::string path = "process.capabilities." + set + "[" + std::to_string(i) + "]";
+            auto number = capability_from_name(names[i]);
+            if (!number)
+                error(path, "unknown capability " + backticked(names[i]));
+            else if (*number > last_capability())
+                warning(path, backticked(names[i]) + " is unknown to the running kernel; skipped");
+        }
+    }
+
+    static bool contains(const std::vector<std::string> &names, const std::string &name)
+    {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    }
+
+    // Each known name of `set` that `superset` lacks: capset(2) would refuse it, and the
+    // process could not start.
+    void check_subset(const std::string &set, const std::vector<std::string> &names,
+                      const std::vector<std::string> &superset, const std::string &superset_name)
+    {
+        for (size_t i = 0; i < names.size(); ++i)
+            if (capability_from_name(names[i]) && !contains(superset, names[i]))
+                error("process.capabilities." + set + "[" + std::to_string(i) + "]",
+                      backticked(names[i]) + " is not in the " + superset_name + " set");
+    }
+
+    // The kernel keeps an ambient capability only while it is permitted and inheritable; runc
+    // goes on without one that is not, and so does crun-lite.
+    void check_ambient(const Capabilities &caps)
+    {
+        for (size_t i = 0; i < caps.ambient.size(); ++i) {
+            const std::string &name = caps.ambient[i];
+            if (capability_from_name(name) &&
+                (!contains(caps.permitted, name) || !contains(caps.inheritable, name)))
+                warning("process.capabilities.ambient[" + std::to_string(i) + "]",
+                        backticked(name) + " is not both permitted and inheritable; not raised");
+        }
+    }
+
+    void check_capabilities(const Capabilities &caps)
+    {
+        check_capability_names("bounding", caps.bounding);
+        check_capability_names("effective", caps.effective);
+        check_capability_names("inheritable", caps.inheritable);
+        check_capability_names("permitted", caps.permitted);
+        check_capability_names("ambient", caps.ambient);
+
+        check_subset("effective", caps.effective, caps.permitted, "permitted");
+        check_subset("inheritable", caps.inheritable, caps.bounding, "bounding");
+        check_ambient(caps);
+    }
+
+    void check_rlimits(const std::vector<Rlimit> &rlimits)
+    {
+        std::set<std::string> seen;
+        for (size_t i = 0; i < rlimits.size(); ++i) {
+            const Rlimit &rlimit = rlimits[i];
+            std::string path = "process.rlimits[" + std::to_string(i) + "]";
+            if (!rlimit_from_name(rlimit.type))
+                error(path + ".type", "unknown rlimit " + backticked(rlimit.type));
+            else if (!seen.insert(rlimit.type).second)
+                error(path + ".type", "duplicate " + backticked(rlimit.type));
+            if (rlimit.soft > rlimit.hard)
+                error(path, "soft limit " + std::to_string(rlimit.soft) +
+                                " is above hard limit " + std::to_string(rlimit.hard));
+        }
+    }
+
+    int last_capability()
+    {
+        if (last_capability_ < 0)
+            last_capability_ = options_.last_capability ? *options_.last_capability
+                                                        : kernel_last_capability();
+        return last_capability_;
     }
 
     // (uid_t)-1 tells setresuid and setgroups "leave this as it is": asked for, it would leave
@@ -443,6 +532,7 @@ private:
     const Config &config_;
     const ValidateOptions &options_;
     std::vector<bool> reported_; // per Config::unsupported entry
+    int last_capability_ = -1;   // asked of the kernel, when options_ do not say
     Findings findings_;
 };
 
@@ -453,9 +543,9 @@ Findings validate_config(const Config &config, const ValidateOptions &options)
     return Validator(config, options).run();
 }
 
-Findings validate_process(const Config &config)
+Findings validate_process(const Config &config, const ValidateOptions &options)
 {
-    return Validator(config, {}).run_process_only();
+    return Validator(config, options).run_process_only();
 }
 
 bool normalize_container_path(const std::string &path, std::string &normalized)

@@ -16,6 +16,9 @@ namespace crunlite::spec {
 struct ValidateOptions {
     std::string bundle_dir;       // absolute; root.path and relative mount sources resolve here
     bool process_required = true; // `run` and `start` need a process; `create` alone does not
+    // The running kernel's highest capability number; unset: asked of the kernel. Capabilities
+    // above it are skipped with a warning.
+    std::optional<int> last_capability;
 };
 
 struct Findings {
@@ -28,7 +31,7 @@ struct Findings {
 Findings validate_config(const Config &config, const ValidateOptions &options);
 
 // The checks of config.process alone, for `exec`.
-Findings validate_process(const Config &config);
+Findings validate_process(const Config &config, const ValidateOptions &options = {});
 
 // Lexically normalises an absolute container path: collapses `//` and `.`, resolves `..`.
 // Returns false when `..` would climb above `/`.

@@ -365,9 +365,7 @@ TEST_CASE("parse reports every problem in one pass")
 TEST_CASE("parse lists unsupported fields that ask for something")
 {
     auto result = parse_config(minimal(R"(,
-        "process": {"terminal": true, "args": ["sh"], "cwd": "/",
-            "capabilities": {"bounding": ["CAP_KILL"]}, "rlimits": [{"type": "RLIMIT_NOFILE"}],
-            "apparmorProfile": "p", "noNewPrivileges": true, "oomScoreAdj": 0,
+        "process": {"terminal": true, "args": ["sh"], "cwd": "/", "apparmorProfile": "p",
             "scheduler": {"policy": "SCHED_OTHER"}, "selinuxLabel": "l",
             "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}, "execCPUAffinity": {"initial": "0"}},
         "mounts": [{"destination": "/a", "uidMappings": [{"size": 1}],
@@ -384,9 +382,8 @@ TEST_CASE("parse lists unsupported fields that ask for something")
     CHECK(result.config.process->terminal);
     CHECK(result.config.unsupported ==
           std::vector<std::string>{
-              "process.capabilities",    "process.rlimits",         "process.apparmorProfile",
-              "process.noNewPrivileges", "process.oomScoreAdj",     "process.scheduler",
-              "process.selinuxLabel",    "process.ioPriority",      "process.execCPUAffinity",
+              "process.apparmorProfile", "process.scheduler",       "process.selinuxLabel",
+              "process.ioPriority",      "process.execCPUAffinity",
               "mounts[0].uidMappings",   "mounts[0].gidMappings",
               "hooks",                   "linux.uidMappings",       "linux.gidMappings",
               "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
@@ -443,6 +440,80 @@ TEST_CASE("parse reads a terminal and its size, and does not refuse them")
     CHECK(result.config.unsupported.empty());
 }
 
+TEST_CASE("parse reads capabilities, rlimits, noNewPrivileges and oomScoreAdj")
+{
+    auto result = parse_config(with_process(R"(,
+        "capabilities": {"bounding": ["CAP_KILL", "CAP_FOO"], "effective": ["CAP_KILL"],
+                         "inheritable": [], "permitted": ["CAP_KILL"], "ambient": null},
+        "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 4096},
+                    {"type": "RLIMIT_CORE", "soft": 18446744073709551615,
+                     "hard": 18446744073709551615}],
+        "noNewPrivileges": true, "oomScoreAdj": -500)"));
+
+    REQUIRE(lines(result.problems) == "");
+    const auto &process = *result.config.process;
+    REQUIRE(process.capabilities.has_value());
+    // Names are kept as written: an unknown one is validate's to report.
+    CHECK(process.capabilities->bounding == std::vector<std::string>{"CAP_KILL", "CAP_FOO"});
+    CHECK(process.capabilities->effective == std::vector<std::string>{"CAP_KILL"});
+    CHECK(process.capabilities->inheritable.empty());
+    CHECK(process.capabilities->permitted == std::vector<std::string>{"CAP_KILL"});
+    CHECK(process.capabilities->ambient.empty());
+    REQUIRE(process.rlimits.size() == 2);
+    CHECK(process.rlimits[0].type == "RLIMIT_NOFILE");
+    CHECK(process.rlimits[0].soft == 1024);
+    CHECK(process.rlimits[0].hard == 4096);
+    CHECK(process.rlimits[1].soft == 18446744073709551615u);
+    CHECK(process.no_new_privileges);
+    CHECK(process.oom_score_adj == -500);
+    CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse tells absent capabilities (keep them) from an empty object (drop them all)")
+{
+    auto absent = parse_config(with_process(""));
+    REQUIRE(absent.ok());
+    CHECK_FALSE(absent.config.process->capabilities.has_value());
+    CHECK_FALSE(absent.config.process->oom_score_adj.has_value());
+    CHECK_FALSE(absent.config.process->no_new_privileges);
+
+    auto empty = parse_config(with_process(R"(, "capabilities": {})"));
+    REQUIRE(empty.ok());
+    REQUIRE(empty.config.process->capabilities.has_value());
+    CHECK(empty.config.process->capabilities->bounding.empty());
+    CHECK(empty.config.unsupported.empty());
+}
+
+TEST_CASE("parse names the path of a malformed capability, rlimit or oomScoreAdj")
+{
+    check_bad_cases({
+        {"capabilities not an object", with_process(R"(, "capabilities": ["CAP_KILL"])"),
+         {"process.capabilities: expected an object, got an array"}},
+        {"set not an array", with_process(R"(, "capabilities": {"ambient": "CAP_KILL"})"),
+         {"process.capabilities.ambient: expected an array, got a string"}},
+        {"name not a string", with_process(R"(, "capabilities": {"bounding": ["CAP_KILL", 5]})"),
+         {"process.capabilities.bounding[1]: expected a string, got a number"}},
+        {"rlimits not an array", with_process(R"(, "rlimits": {"type": "RLIMIT_NOFILE"})"),
+         {"process.rlimits: expected an array, got an object"}},
+        {"rlimit not an object", with_process(R"(, "rlimits": ["RLIMIT_NOFILE"])"),
+         {"process.rlimits[0]: expected an object, got a string"}},
+        {"rlimit fields missing", with_process(R"(, "rlimits": [{"soft": 1}])"),
+         {"process.rlimits[0].type: required", "process.rlimits[0].hard: required"}},
+        {"negative limit",
+         with_process(R"(, "rlimits": [{"type": "RLIMIT_CORE", "soft": -1, "hard": 1.5}])"),
+         {"process.rlimits[0].soft: expected an unsigned 64-bit integer, got -1",
+          "process.rlimits[0].hard: expected an unsigned 64-bit integer, got 1.5"}},
+        {"noNewPrivileges not a boolean", with_process(R"(, "noNewPrivileges": 1)"),
+         {"process.noNewPrivileges: expected a boolean, got a number"}},
+        {"oomScoreAdj fraction", with_process(R"(, "oomScoreAdj": 1.5)"),
+         {"process.oomScoreAdj: expected a 32-bit integer, got 1.5"}},
+        {"oomScoreAdj too large", with_process(R"(, "oomScoreAdj": 3000000000)"),
+         {"process.oomScoreAdj: expected a 32-bit integer, got 3000000000"}},
+        {"oomScoreAdj a string", with_process(R"(, "oomScoreAdj": "-5")"),
+         {"process.oomScoreAdj: expected a 32-bit integer, got a string"}},
+    });
+}
+
 TEST_CASE("parse does not list unsupported fields left at their defaults")
 {
     auto result = parse_config(minimal(R"(,
@@ -454,13 +525,6 @@ TEST_CASE("parse does not list unsupported fields left at their defaults")
 
     REQUIRE(result.ok());
     CHECK(result.config.unsupported.empty());
-}
-
-TEST_CASE("parse lists an empty capabilities object: it asks for no capabilities at all")
-{
-    auto result = parse_config(with_process(R"(, "capabilities": {})"));
-    REQUIRE(result.ok());
-    CHECK(result.config.unsupported == std::vector<std::string>{"process.capabilities"});
 }
 
 TEST_CASE("parse refuses strings with a NUL character, which the kernel would cut short")

@@ -68,9 +68,13 @@ Config good_config()
     return config;
 }
 
-Findings validate(const Config &config, const TempBundle &bundle, bool process_required = true)
+// The running kernel is taken to know every capability up to CAP_CHECKPOINT_RESTORE (40), so
+// results do not depend on the host's kernel.
+Findings validate(const Config &config, const TempBundle &bundle, bool process_required = true,
+                  int last_capability = 40)
 {
-    return validate_config(config, ValidateOptions{bundle.path(), process_required});
+    return validate_config(config,
+                           ValidateOptions{bundle.path(), process_required, last_capability});
 }
 
 // Findings as one string, one per line, so that a failed CHECK prints them.
@@ -203,11 +207,161 @@ TEST_CASE("validate checks the process")
     CHECK(validate(config, bundle).ok());
 }
 
+TEST_CASE("validate checks capability names")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.process->capabilities = Capabilities{};
+    config.process->capabilities->bounding = {"CAP_KILL", "CAP_CHECKPOINT_RESTORE", "CAP_FOO"};
+    config.process->capabilities->permitted = {"cap_kill"};
+    config.process->capabilities->ambient = {""};
+
+    CHECK(lines(validate(config, bundle).errors) ==
+          lines({
+              "process.capabilities.bounding[2]: unknown capability `CAP_FOO`",
+              "process.capabilities.permitted[0]: unknown capability `cap_kill`",
+              "process.capabilities.ambient[0]: unknown capability ``",
+          }));
+}
+
+TEST_CASE("validate skips with a warning the capabilities the running kernel lacks")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    Capabilities &caps = config.process->capabilities.emplace();
+    caps.bounding = {"CAP_BPF", "CAP_KILL", "CAP_CHECKPOINT_RESTORE"};
+    caps.effective = {"CAP_CHECKPOINT_RESTORE"};
+    caps.permitted = {"CAP_CHECKPOINT_RESTORE"};
+
+    auto findings = validate(config, bundle, true, 38);
+
+    CHECK(lines(findings.errors) == "");
+    CHECK(lines(findings.warnings) ==
+          lines({
+              "process.capabilities.bounding[0]: `CAP_BPF` is unknown to the running kernel; "
+              "skipped",
+              "process.capabilities.bounding[2]: `CAP_CHECKPOINT_RESTORE` is unknown to the "
+              "running kernel; skipped",
+              "process.capabilities.effective[0]: `CAP_CHECKPOINT_RESTORE` is unknown to the "
+              "running kernel; skipped",
+              "process.capabilities.permitted[0]: `CAP_CHECKPOINT_RESTORE` is unknown to the "
+              "running kernel; skipped",
+          }));
+    CHECK(validate(config, bundle, true, 40).warnings.empty());
+}
+
+TEST_CASE("validate refuses capability sets that capset would refuse")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"effective not permitted",
+         [](Config &c) {
+             c.process->capabilities = Capabilities{};
+             c.process->capabilities->effective = {"CAP_KILL", "CAP_CHOWN"};
+             c.process->capabilities->permitted = {"CAP_KILL"};
+         },
+         {"process.capabilities.effective[1]: `CAP_CHOWN` is not in the permitted set"}},
+        {"inheritable outside the bounding set",
+         [](Config &c) {
+             c.process->capabilities = Capabilities{};
+             c.process->capabilities->bounding = {"CAP_KILL"};
+             c.process->capabilities->inheritable = {"CAP_KILL", "CAP_NET_RAW"};
+         },
+         {"process.capabilities.inheritable[1]: `CAP_NET_RAW` is not in the bounding set"}},
+        {"an empty object asks for nothing", [](Config &c) { c.process->capabilities.emplace(); },
+         {}},
+    });
+}
+
+TEST_CASE("validate warns about ambient capabilities the kernel would not keep")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    Capabilities &caps = config.process->capabilities.emplace();
+    caps.bounding = {"CAP_KILL", "CAP_CHOWN", "CAP_NET_RAW"};
+    caps.permitted = {"CAP_KILL", "CAP_CHOWN"};
+    caps.inheritable = {"CAP_KILL", "CAP_NET_RAW"};
+    caps.ambient = {"CAP_KILL", "CAP_CHOWN", "CAP_NET_RAW"};
+
+    auto findings = validate(config, bundle);
+
+    CHECK(lines(findings.errors) == "");
+    CHECK(lines(findings.warnings) ==
+          lines({
+              "process.capabilities.ambient[1]: `CAP_CHOWN` is not both permitted and "
+              "inheritable; not raised",
+              "process.capabilities.ambient[2]: `CAP_NET_RAW` is not both permitted and "
+              "inheritable; not raised",
+          }));
+}
+
+TEST_CASE("validate checks rlimits")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"unknown type", [](Config &c) { c.process->rlimits = {{"RLIMIT_FOO", 1, 1}}; },
+         {"process.rlimits[0].type: unknown rlimit `RLIMIT_FOO`"}},
+        {"lowercase type", [](Config &c) { c.process->rlimits = {{"rlimit_nofile", 1, 1}}; },
+         {"process.rlimits[0].type: unknown rlimit `rlimit_nofile`"}},
+        {"duplicate type",
+         [](Config &c) {
+             c.process->rlimits = {{"RLIMIT_NOFILE", 1, 2}, {"RLIMIT_CORE", 0, 0},
+                                   {"RLIMIT_NOFILE", 3, 4}};
+         },
+         {"process.rlimits[2].type: duplicate `RLIMIT_NOFILE`"}},
+        {"soft above hard", [](Config &c) { c.process->rlimits = {{"RLIMIT_NPROC", 20, 10}}; },
+         {"process.rlimits[0]: soft limit 20 is above hard limit 10"}},
+    });
+
+    Config config = good_config();
+    const uint64_t infinity = ~uint64_t{0};
+    config.process->rlimits = {{"RLIMIT_CPU", 0, 0},      {"RLIMIT_FSIZE", 1, infinity},
+                               {"RLIMIT_DATA", infinity, infinity}, {"RLIMIT_STACK", 1, 1},
+                               {"RLIMIT_CORE", 1, 1},     {"RLIMIT_RSS", 1, 1},
+                               {"RLIMIT_NPROC", 1, 1},    {"RLIMIT_NOFILE", 1, 1},
+                               {"RLIMIT_MEMLOCK", 1, 1},  {"RLIMIT_AS", 1, 1},
+                               {"RLIMIT_LOCKS", 1, 1},    {"RLIMIT_SIGPENDING", 1, 1},
+                               {"RLIMIT_MSGQUEUE", 1, 1}, {"RLIMIT_NICE", 1, 1},
+                               {"RLIMIT_RTPRIO", 1, 1},   {"RLIMIT_RTTIME", 1, 1}};
+    CHECK(lines(validate(config, bundle).errors) == "");
+}
+
+TEST_CASE("validate checks that oomScoreAdj is between -1000 and 1000")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"too low", [](Config &c) { c.process->oom_score_adj = -1001; },
+         {"process.oomScoreAdj: must be between -1000 and 1000, got -1001"}},
+        {"too high", [](Config &c) { c.process->oom_score_adj = 1001; },
+         {"process.oomScoreAdj: must be between -1000 and 1000, got 1001"}},
+        {"lowest", [](Config &c) { c.process->oom_score_adj = -1000; }, {}},
+        {"highest", [](Config &c) { c.process->oom_score_adj = 1000; }, {}},
+    });
+}
+
+TEST_CASE("validate_process checks capabilities and rlimits too, for exec")
+{
+    Config config;
+    config.process = Process{};
+    config.process->args = {"sh"};
+    config.process->cwd = "/";
+    config.process->capabilities.emplace().ambient = {"CAP_NOPE"};
+    config.process->rlimits = {{"RLIMIT_NOFILE", 2, 1}};
+    config.process->oom_score_adj = 5000;
+
+    CHECK(lines(validate_process(config, ValidateOptions{{}, true, 40}).errors) ==
+          lines({
+              "process.capabilities.ambient[0]: unknown capability `CAP_NOPE`",
+              "process.rlimits[0]: soft limit 2 is above hard limit 1",
+              "process.oomScoreAdj: must be between -1000 and 1000, got 5000",
+          }));
+}
+
 TEST_CASE("validate refuses each unsupported field by name, beside its section")
 {
     TempBundle bundle;
     Config config = good_config();
-    config.unsupported = {"process.rlimits", "process.capabilities", "mounts[1].uidMappings",
+    config.unsupported = {"process.scheduler", "process.apparmorProfile", "mounts[1].uidMappings",
                           "hooks", "linux.seccomp"};
     config.process->cwd = "relative";
     config.mounts[0].type = "cgroup";
@@ -215,8 +369,8 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
     CHECK(lines(validate(config, bundle).errors) ==
           lines({
               "process.cwd: must be an absolute path, got `relative`",
-              "process.rlimits: not supported yet",
-              "process.capabilities: not supported yet",
+              "process.scheduler: not supported yet",
+              "process.apparmorProfile: not supported yet",
               "mounts[0].type: `cgroup` mounts are not supported yet",
               "mounts[1].uidMappings: not supported yet",
               "hooks: not supported yet",
