@@ -89,3 +89,15 @@ TEST_CASE("run: killing the runtime takes the container with it, whatever user i
         CHECK(crun_lite({"delete", "--force", "orphan"}).status == 0);
     }
 }
+
+TEST_CASE("run: --no-pivot (MS_MOVE and chroot) runs the container on the same root")
+{
+    Bundle bundle("ls /; hostname; echo x > /written && cat /written");
+    auto pivoted = crun_lite({"run", "--bundle", bundle.dir(), "pivot"});
+    auto moved = crun_lite({"run", "--no-pivot", "--bundle", bundle.dir(), "no-pivot"});
+    CHECK(pivoted.status == 0);
+    CHECK(moved.status == 0);
+    CHECK(moved.err == "");
+    CHECK(moved.out == pivoted.out);
+    CHECK(moved.out.find("crun-lite\nx\n") != std::string::npos);
+}
