@@ -169,7 +169,7 @@ Status NewContainer::make(const spec::Bundle &bundle)
     plan.bundle = &bundle;
     plan.root_dir = bundle.rootfs;
     plan.foreground = options_.foreground;
-    runtime_pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, ::getpid(), 0)));
+    runtime_pidfd_ = sys::open_pidfd(::getpid());
     if (!runtime_pidfd_)
         return Error::from_errno("open a pidfd of the runtime");
     plan.runtime_pidfd = runtime_pidfd_.get();
@@ -255,7 +255,7 @@ NewContainer::~NewContainer()
     if (kept_)
         return;
     if (pid_ > 0) {
-        syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+        sys::signal_pidfd(pidfd_.get(), SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
     if (!layers_dir_.empty() && !sys::remove_tree(layers_dir_))

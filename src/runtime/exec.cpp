@@ -34,7 +34,7 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     std::string status = state::live_status(store, state);
     if (status != "running" && status != "created")
         return Error::message("container not running");
-    UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, state.pid, 0)));
+    UniqueFd pidfd = sys::open_pidfd(state.pid);
     // Checked after opening: from here on the pidfd can name no other process.
     if (!pidfd || !state::process_alive(state.pid, state.pid_start_time))
         return Error::message("container not running");
@@ -90,20 +90,6 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
                   errno == ENOENT ? 127 : 126);
 }
 
-// The exec went through when the child's end closes without a word. With a terminal, its
-// master comes first and lands in `terminal`.
-Status check_exec(SyncChannel &channel, UniqueFd &terminal)
-{
-    auto message = TRY(channel.receive());
-    if (message && message->kind == SyncKind::terminal) {
-        terminal = std::move(message->fd);
-        message = TRY(channel.receive());
-    }
-    if (message && message->kind == SyncKind::error)
-        return Error::message(message->text).with_exit_status(message->exit_status);
-    return Ok{};
-}
-
 } // namespace
 
 Result<int> exec_in_container(state::StateStore &store, const std::string &id,
@@ -124,7 +110,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
         return Error::from_errno("enter the container's pid namespace");
     UniqueFd runtime;
     if (!options.detach) {
-        runtime.reset(static_cast<int>(syscall(SYS_pidfd_open, ::getpid(), 0)));
+        runtime = sys::open_pidfd(::getpid());
         if (!runtime)
             return Error::from_errno("open a pidfd of the runtime");
     }
@@ -136,12 +122,12 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     }
     child_end.close();
     ScopeExit stop_child([&] {
-        syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+        sys::signal_pidfd(pidfd.get(), SIGKILL);
         ::waitpid(pid, nullptr, 0);
     });
 
     UniqueFd master;
-    TRY(check_exec(parent_end, master));
+    TRY(await_exec(parent_end, &master));
     std::optional<TerminalRelay> terminal;
     if (master && !options.console_socket.empty())
         TRY(send_to_console_socket(options.console_socket, master.get()));

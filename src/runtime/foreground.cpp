@@ -15,11 +15,6 @@
 namespace crunlite::runtime {
 namespace {
 
-int send_signal(int pidfd, int signal_number)
-{
-    return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, signal_number, nullptr, 0));
-}
-
 // Reaps children without blocking; returns true once `pid` is reaped, with its status.
 bool reap_children(pid_t pid, bool reap_all, int &wait_status)
 {
@@ -63,7 +58,7 @@ Result<int> relay_until_exit(const SignalRelay &relay, pid_t pid, int pidfd, boo
             continue;
         }
         log::debug("forward signal " + std::to_string(signal_number) + " to the container");
-        if (send_signal(pidfd, signal_number) != 0 && errno != ESRCH)
+        if (sys::signal_pidfd(pidfd, signal_number) != 0 && errno != ESRCH)
             log::warning("forward signal " + std::to_string(signal_number) + ": " +
                          strerror(errno));
     }

@@ -58,7 +58,7 @@ std::vector<pid_t> descendants_of(pid_t root)
 // signal can never reach a process that reused the pid.
 Result<UniqueFd> open_first_process(const state::ContainerState &state)
 {
-    UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, state.pid, 0)));
+    UniqueFd pidfd = sys::open_pidfd(state.pid);
     if (!pidfd || !state::process_alive(state.pid, state.pid_start_time))
         return Error::message("container not running");
     return pidfd;
@@ -66,7 +66,7 @@ Result<UniqueFd> open_first_process(const state::ContainerState &state)
 
 Status send_signal(int pidfd, int signal)
 {
-    if (syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) != 0) {
+    if (sys::signal_pidfd(pidfd, signal) != 0) {
         if (errno == ESRCH)
             return Error::message("no such process");
         return Error::from_errno("send signal " + std::to_string(signal));
@@ -98,8 +98,8 @@ Status kill_everything(const state::ContainerState &state)
     std::vector<UniqueFd> others;
     for (pid_t pid : container_processes(state))
         if (pid != state.pid)
-            if (int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); fd >= 0)
-                others.emplace_back(fd);
+            if (UniqueFd fd = sys::open_pidfd(pid))
+                others.push_back(std::move(fd));
 
     // With its own pid namespace the kernel kills the rest when the first process dies; without
     // one they would outlive it, so every one is signalled.

@@ -16,23 +16,13 @@
 namespace crunlite::runtime {
 namespace {
 
-// The first process execs once released; its end of the channel closes on exec, and a message
-// instead means the exec failed.
-Status check_exec(SyncChannel &channel)
-{
-    auto after_start = TRY(channel.receive());
-    if (after_start && after_start->kind == SyncKind::error)
-        return Error::message(after_start->text).with_exit_status(after_start->exit_status);
-    return Ok{};
-}
-
 Result<int> run_detached(const spec::Bundle &bundle, const RunOptions &options)
 {
     CreateOptions create = options.create;
     create.foreground = false;
     auto container = TRY(NewContainer::create(bundle, create));
     TRY(release_first_process(container->store(), container->state()));
-    TRY(check_exec(container->channel()));
+    TRY(await_exec(container->channel()));
     TRY(write_pid_file(options.pid_file, container->pid()));
     container->keep();
     return 0;
@@ -61,7 +51,7 @@ Result<int> run_container(const spec::Bundle &bundle, const RunOptions &options)
     if (UniqueFd master = container->take_terminal())
         TRY(terminal.emplace(std::move(master)).start());
     TRY(release_first_process(container->store(), container->state()));
-    TRY(check_exec(container->channel()));
+    TRY(await_exec(container->channel()));
     TRY(write_pid_file(options.pid_file, container->pid()));
     container->unlock();
 

@@ -52,6 +52,18 @@ Result<std::optional<SyncMessage>> SyncChannel::receive()
     return std::optional<SyncMessage>(std::move(message));
 }
 
+Status await_exec(SyncChannel &channel, UniqueFd *terminal)
+{
+    auto message = TRY(channel.receive());
+    if (message && message->kind == SyncKind::terminal && terminal) {
+        *terminal = std::move(message->fd);
+        message = TRY(channel.receive());
+    }
+    if (message && message->kind == SyncKind::error)
+        return Error::message(message->text).with_exit_status(message->exit_status);
+    return Ok{};
+}
+
 Result<std::pair<SyncChannel, SyncChannel>> make_sync_channels()
 {
     int ends[2];

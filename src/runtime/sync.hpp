@@ -51,6 +51,11 @@ private:
     UniqueFd fd_;
 };
 
+// After start: the child's end closes on exec, so end-of-file means the exec went through and an
+// `error` message that it failed. A `terminal` message before either (exec --tty) puts its fd in
+// `terminal`.
+Status await_exec(SyncChannel &channel, UniqueFd *terminal = nullptr);
+
 // {parent end, child end}.
 Result<std::pair<SyncChannel, SyncChannel>> make_sync_channels();
 

@@ -34,6 +34,16 @@ Result<pid_t> clone_with_flags(uint64_t clone_flags, UniqueFd *pidfd)
     return static_cast<pid_t>(pid);
 }
 
+UniqueFd open_pidfd(pid_t pid)
+{
+    return UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+}
+
+int signal_pidfd(int pidfd, int signal_number)
+{
+    return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, signal_number, nullptr, 0));
+}
+
 std::optional<ProcessStat> read_process_stat(pid_t pid)
 {
     auto text = read_file("/proc/" + std::to_string(pid) + "/stat", 4096);

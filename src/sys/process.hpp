@@ -18,6 +18,11 @@ namespace crunlite::sys {
 // stack, so it may return from this call; it must end with _exit, never by unwinding.
 Result<pid_t> clone_with_flags(uint64_t clone_flags, UniqueFd *pidfd);
 
+// A pidfd for `pid` (invalid when the process is gone), and a signal through one: unlike a pid,
+// a pidfd can never come to name another process.
+UniqueFd open_pidfd(pid_t pid);
+int signal_pidfd(int pidfd, int signal_number);
+
 // Field 22 of /proc/<pid>/stat (start time in clock ticks since boot). A pid plus its start
 // time names one process for good, since pids are reused. nullopt when the process is gone.
 std::optional<uint64_t> process_start_time(pid_t pid);

@@ -237,6 +237,15 @@ Bundle::~Bundle() { std::filesystem::remove_all(dir_); }
 
 void Bundle::write() const { write_text(dir_ + "/config.json", config.dump(2)); }
 
+void use_private_rootfs(Bundle &bundle)
+{
+    std::filesystem::copy(image_dir(), bundle.dir() + "/rootfs",
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::copy_symlinks);
+    bundle.config["root"]["path"] = "rootfs";
+    bundle.config.erase("annotations");
+}
+
 TempDir::TempDir() : path_(make_temp_dir("/tmp", "crun-lite-test-")) {}
 TempDir::~TempDir() { std::filesystem::remove_all(path_); }
 

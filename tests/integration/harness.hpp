@@ -71,6 +71,10 @@ private:
     std::string dir_;
 };
 
+// Makes `bundle` a plain OCI bundle (no overlay annotation) on its own copy of the image at
+// `rootfs`, so a test can plant things in its root or see what the container wrote there.
+void use_private_rootfs(Bundle &bundle);
+
 // A temporary directory removed with its contents at the end of the scope.
 class TempDir {
 public:

@@ -86,11 +86,7 @@ TEST_CASE("overlay: root.readonly makes the container's root read-only")
 TEST_CASE("plain OCI bundle: without the annotation, the rootfs beside config.json is used as is")
 {
     Bundle bundle("echo plain > /written && cat /written");
-    std::filesystem::copy(image_dir(), bundle.dir() + "/rootfs",
-                          std::filesystem::copy_options::recursive |
-                              std::filesystem::copy_options::copy_symlinks);
-    bundle.config["root"]["path"] = "rootfs";
-    bundle.config.erase("annotations");
+    use_private_rootfs(bundle);
     bundle.write();
     auto before = HostSnapshot::take();
 

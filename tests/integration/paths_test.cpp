@@ -10,16 +10,6 @@ using namespace harness;
 
 namespace {
 
-// A plain OCI bundle with its own copy of the image, so a test can plant things in its rootfs.
-void use_private_rootfs(Bundle &bundle)
-{
-    std::filesystem::copy(image_dir(), bundle.dir() + "/rootfs",
-                          std::filesystem::copy_options::recursive |
-                              std::filesystem::copy_options::copy_symlinks);
-    bundle.config["root"]["path"] = "rootfs";
-    bundle.config.erase("annotations");
-}
-
 // Runs the bundle, which must be refused at validation with `error` and change nothing.
 void check_refused(const Bundle &bundle, const std::string &error)
 {

@@ -10,20 +10,6 @@
 
 using namespace harness;
 
-namespace {
-
-// A plain OCI bundle with its own copy of the image, so a test can plant things in its rootfs.
-void use_private_rootfs(Bundle &bundle)
-{
-    std::filesystem::copy(image_dir(), bundle.dir() + "/rootfs",
-                          std::filesystem::copy_options::recursive |
-                              std::filesystem::copy_options::copy_symlinks);
-    bundle.config["root"]["path"] = "rootfs";
-    bundle.config.erase("annotations");
-}
-
-} // namespace
-
 TEST_CASE("security: a mount destination through an absolute symlink stays inside the rootfs")
 {
     TempDir host_target;
