@@ -70,7 +70,9 @@ TEST_CASE("run: killing the runtime takes the container with it, whatever user i
         CAPTURE(uid);
         TempDir scratch;
         Bundle bundle;
-        bundle.config["process"]["args"] = {"sleep", "7771"};
+        // A duration unique to this test run, so another run's sleeps are never counted.
+        std::string seconds = std::to_string(100000 + getpid());
+        bundle.config["process"]["args"] = {"sleep", seconds};
         bundle.config["process"]["user"] = {{"uid", uid}, {"gid", uid}};
         bundle.write();
         auto running = start_crun_lite(
@@ -81,7 +83,7 @@ TEST_CASE("run: killing the runtime takes the container with it, whatever user i
         running.wait();
         bool gone = false;
         for (int i = 0; i < 200 && !gone; ++i) {
-            gone = processes_matching("sleep 7771").empty();
+            gone = processes_matching("sleep " + seconds).empty();
             usleep(10000);
         }
         CHECK(gone);
