@@ -240,6 +240,14 @@ Status NewContainer::spawn(LaunchPlan &plan)
     channel_ = std::move(parent_end);
     state_.pid = pid_;
     state_.pid_start_time = sys::process_start_time(pid_).value_or(0);
+    TRY(prepare_child(plan));
+    TRY(channel_.send({SyncKind::proceed, 0, {}}));
+    return Ok{};
+}
+
+// What the runtime does to the new process from outside, while it waits for `proceed`.
+Status NewContainer::prepare_child(const LaunchPlan &)
+{
     return Ok{};
 }
 

@@ -59,6 +59,7 @@ private:
     NewContainer(const CreateOptions &options) : options_(options), store_(options.state_root) {}
     Status make(const spec::Bundle &bundle);
     Status spawn(LaunchPlan &plan);
+    Status prepare_child(const LaunchPlan &plan);
     Status await_ready();
 
     CreateOptions options_;

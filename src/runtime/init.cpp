@@ -176,6 +176,14 @@ Status hand_over_terminal(const spec::Process &process, SyncChannel &channel)
     return Ok{};
 }
 
+// Until the runtime has placed this process (cgroups, id maps), nothing here may run.
+void wait_to_proceed(SyncChannel &channel)
+{
+    auto message = channel.receive();
+    if (!message || !message->has_value() || (*message)->kind != SyncKind::proceed)
+        _exit(1);
+}
+
 } // namespace
 
 void container_init(const LaunchPlan &plan, SyncChannel &channel)
@@ -185,6 +193,7 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     for (int fd : plan.parent_only_fds)
         ::close(fd);
     die_with_runtime(plan.runtime_pidfd);
+    wait_to_proceed(channel);
     // Device nodes and mount points get exactly the modes asked for.
     ::umask(0);
 

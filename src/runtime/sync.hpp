@@ -1,7 +1,9 @@
 // The channel between the runtime and the container's first process while it is being set up.
 //
 // A SOCK_SEQPACKET socketpair, close-on-exec on both ends: each message is one datagram, and the
-// child's end closes by itself when it execs, so "EOF after start" means the exec succeeded. The
+// child's end closes by itself when it execs, so "EOF after start" means the exec succeeded.
+// Right after clone the child waits for `proceed`: the runtime first does what must be done to
+// the new process from outside (its place in cgroups, its user namespace's id maps). The
 // child reports `ready` once everything but the exec is done, then waits for `start`. Any failure
 // in the child travels back as an `error` with the message and the exit status to use. With
 // process.terminal, a `terminal` message carrying the pty master's fd comes before `ready`.
@@ -16,7 +18,7 @@
 
 namespace crunlite::runtime {
 
-enum class SyncKind : unsigned char { ready = 1, start = 2, error = 3, terminal = 4 };
+enum class SyncKind : unsigned char { ready = 1, start = 2, error = 3, terminal = 4, proceed = 5 };
 
 struct SyncMessage {
     // A constructor rather than an aggregate, so `{kind, status, text}` needs no fd member.
