@@ -21,11 +21,8 @@ int openat2_in_root(int root_fd, const std::string &path, int flags)
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     // Magic links (/proc/self/root and friends) could still lead out of the root.
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    std::string relative = path;
-    while (!relative.empty() && relative.front() == '/')
-        relative.erase(0, 1);
-    if (relative.empty())
-        relative = ".";
+    size_t first = path.find_first_not_of('/');
+    std::string relative = first == std::string::npos ? "." : path.substr(first);
     int fd;
     do {
         fd = static_cast<int>(syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how));
