@@ -217,3 +217,20 @@ TEST_CASE("seccomp: features lists what the filter understands")
     CHECK(std::find(archs.begin(), archs.end(), "SCMP_ARCH_X86_64") != archs.end());
     CHECK(std::find(archs.begin(), archs.end(), "SCMP_ARCH_AARCH64") != archs.end());
 }
+
+TEST_CASE("seccomp: a filter too long for the kernel fails before anything is made")
+{
+    // One comparison per value: past the kernel's 4096 instructions.
+    std::vector<json> rules;
+    for (int value = 0; value < 5000; ++value) {
+        json denied = rule({"personality"}, "SCMP_ACT_ERRNO");
+        denied["args"] = json::array({{{"index", 0}, {"value", value}, {"op", "SCMP_CMP_EQ"}}});
+        rules.push_back(denied);
+    }
+    auto before = HostSnapshot::take();
+    auto outcome = run_with_seccomp("sc-too-long", "true", allow_but(rules));
+    CHECK(outcome.status == 1);
+    CHECK(outcome.err.rfind("crun-lite: run `sc-too-long`: seccomp: the filter has ", 0) == 0);
+    CHECK(outcome.err.find(" instructions, the kernel takes at most 4096\n") != std::string::npos);
+    CHECK(differences(before, HostSnapshot::take()) == "");
+}
