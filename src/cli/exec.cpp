@@ -69,8 +69,9 @@ Result<spec::Process> read_process(const std::string &text, const std::string &f
     return *parsed.config.process;
 }
 
-// The container's own process, from the config kept in its state directory at create.
-Result<spec::Process> container_process(const GlobalOptions &global, const std::string &id)
+// The config kept in the container's state directory at create: its process is where exec
+// starts from without --process, and its seccomp filter applies to every exec'd process.
+Result<spec::Config> container_config(const GlobalOptions &global, const std::string &id)
 {
     std::string path = global.state_root + "/" + id + "/config.json";
     auto text = sys::read_file(path, max_process_file);
@@ -79,11 +80,21 @@ Result<spec::Process> container_process(const GlobalOptions &global, const std::
     if (!text)
         return std::move(text).error();
     auto parsed = spec::parse_config(*text);
-    if (!parsed.ok() || !parsed.config.process)
+    if (!parsed.ok())
+        return Error::message("the container's config no longer parses: " +
+                              joined(parsed.problems, ""));
+    return std::move(parsed.config);
+}
+
+// The container's own process, from its config.
+Result<spec::Process> container_process(const spec::Config &config)
+{
+    if (!config.process)
         return Error::message("the container's config has no process to start from: use --process");
+    spec::Process process = *config.process;
     // The container's terminal is its first process's; exec asks for one with --tty.
-    parsed.config.process->terminal = false;
-    return *parsed.config.process;
+    process.terminal = false;
+    return process;
 }
 
 void set_env(std::vector<std::string> &env, const std::string &entry)
@@ -108,7 +119,7 @@ Status apply_user(spec::User &user, const std::string &text)
     return Ok{};
 }
 
-Result<spec::Process> build_process(const GlobalOptions &global, const cxxopts::ParseResult &flags,
+Result<spec::Process> build_process(const spec::Config &container, const cxxopts::ParseResult &flags,
                                     const std::string &id, const std::vector<std::string> &command)
 {
     spec::Process process;
@@ -121,7 +132,7 @@ Result<spec::Process> build_process(const GlobalOptions &global, const cxxopts::
     } else {
         if (command.empty())
             return Error::message("expected a command after the id, or --process");
-        process = TRY(container_process(global, id));
+        process = TRY(container_process(container));
         process.args = command;
     }
 
@@ -187,11 +198,15 @@ int exec_command(const GlobalOptions &global, const Arguments &args)
         return exit_status;
     std::vector<std::string> command(rest.begin() + 1, rest.end());
 
-    auto process = build_process(global, *flags, *id, command);
+    auto container = container_config(global, *id);
+    if (!container)
+        return report_failure("exec", *id, container.error());
+    auto process = build_process(*container, *flags, *id, command);
     if (!process)
         return report_failure("exec", *id, process.error());
 
     runtime::ExecOptions exec;
+    exec.seccomp = container->linux.seccomp;
     exec.detach = flags->count("detach") > 0;
     exec.passed_fds = (*flags)["preserve-fds"].as<int>();
     if (exec.passed_fds < 0)

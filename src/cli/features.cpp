@@ -7,8 +7,20 @@
 #include "runtime/mount_options.hpp"
 #include "spec/config.hpp"
 #include "spec/kernel_names.hpp"
+#include "spec/seccomp_names.hpp"
 
 namespace crunlite::cli {
+namespace {
+
+std::vector<std::string> known_names(std::span<const spec::SeccompName> table)
+{
+    std::vector<std::string> names;
+    for (const auto &entry : table)
+        names.emplace_back(entry.name);
+    return names;
+}
+
+} // namespace
 
 int features_command(const GlobalOptions &, const Arguments &args)
 {
@@ -28,7 +40,13 @@ int features_command(const GlobalOptions &, const Arguments &args)
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "uts"}},
           {"capabilities", spec::capability_names()},
           {"cgroup", {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}}},
-          {"seccomp", disabled},
+          {"seccomp",
+           {{"enabled", true},
+            {"actions", spec::supported_seccomp_names(spec::seccomp_actions())},
+            {"operators", spec::supported_seccomp_names(spec::seccomp_operators())},
+            {"archs", spec::supported_seccomp_names(spec::seccomp_architectures())},
+            {"knownFlags", known_names(spec::seccomp_flags())},
+            {"supportedFlags", spec::supported_seccomp_names(spec::seccomp_flags())}}},
           {"apparmor", disabled},
           {"selinux", disabled},
           {"intelRdt", disabled},

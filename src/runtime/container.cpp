@@ -176,6 +176,8 @@ Status NewContainer::make(const spec::Bundle &bundle)
     plan.no_pivot = options_.no_pivot;
     plan.passed_fds = sys::inherited_fds_in_range(options_.preserved_fds);
     TRY(plan_namespaces(bundle.config, plan));
+    if (bundle.config.linux.seccomp)
+        plan.seccomp = TRY(compile_seccomp(*bundle.config.linux.seccomp));
 
     // Recorded before the layers exist, so that if this command is killed half way, delete
     // still finds them.

@@ -13,6 +13,7 @@
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/process.hpp"
+#include "runtime/seccomp.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/terminal_relay.hpp"
@@ -54,7 +55,7 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 // The child: into the container, then the program. Never returns.
 [[noreturn]] void exec_child(int container_pidfd, const spec::Process &process,
                              const std::vector<int> &passed_fds, int runtime_pidfd,
-                             SyncChannel &channel)
+                             const std::optional<SeccompProgram> &seccomp, SyncChannel &channel)
 {
     if (runtime_pidfd >= 0)
         die_with_runtime(runtime_pidfd);
@@ -73,6 +74,8 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     }
     if (auto status = apply_rlimits(process); !status)
         fail_in_child(channel, status.error(), 1);
+    if (auto status = load_seccomp_at(SeccompLoadPoint::before_identity, seccomp, process); !status)
+        fail_in_child(channel, status.error(), 1);
     if (auto status = enter_identity(process); !status)
         fail_in_child(channel, status.error(), 1);
     if (runtime_pidfd >= 0)
@@ -85,9 +88,8 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 
     if (auto status = forbid_new_privileges(process); !status)
         fail_in_child(channel, status.error(), 1);
-    exec_command(*command, process, passed_fds);
-    fail_in_child(channel, Error::from_errno("exec `" + process.args[0] + "`"),
-                  errno == ENOENT ? 127 : 126);
+    Error error = exec_command(*command, process, passed_fds, seccomp);
+    fail_in_child(channel, error, error.exit_status());
 }
 
 } // namespace
@@ -99,6 +101,10 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     UniqueFd container = TRY(open_running_container(store, state));
 
     std::vector<int> passed = sys::inherited_fds_in_range(options.passed_fds);
+    // The container's filter applies to every process in it, as with runc.
+    std::optional<SeccompProgram> seccomp;
+    if (options.seccomp)
+        seccomp = TRY(compile_seccomp(*options.seccomp));
 
     SignalRelay relay;
     if (!options.detach)
@@ -118,7 +124,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     pid_t pid = TRY(sys::clone_with_flags(0, &pidfd));
     if (pid == 0) {
         parent_end.close();
-        exec_child(container.get(), process, passed, runtime.get(), child_end);
+        exec_child(container.get(), process, passed, runtime.get(), seccomp, child_end);
     }
     child_end.close();
     ScopeExit stop_child([&] {

@@ -7,6 +7,7 @@
 // returns once the exec went through and the process belongs to whoever reaps it.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "spec/config.hpp"
@@ -20,6 +21,7 @@ struct ExecOptions {
     bool detach = false;
     int passed_fds = 0;    // fds 3 .. 3+N-1 pass into the process (LISTEN_FDS, --preserve-fds)
     std::string console_socket; // with process.terminal: where the pty master goes
+    std::optional<spec::Seccomp> seccomp; // the container's linux.seccomp
 };
 
 Result<int> exec_in_container(state::StateStore &store, const std::string &id,

@@ -2,8 +2,9 @@
 //
 // Input: the LaunchPlan (a copy of the parent's memory) and the child's end of the sync channel.
 // Order: oom_score_adj, enter joined namespaces, build the root in the new mount namespace,
-// pivot_root, set hostname, network loopback, the terminal, rlimits, identity and capabilities,
-// cwd, resolve the command, no_new_privs, report ready, wait for start, exec. Any failure is
+// pivot_root, set hostname, network loopback, the terminal, rlimits, the seccomp filter (without
+// no_new_privs), identity and capabilities, cwd, resolve the command, no_new_privs, report
+// ready, wait for start, the seccomp filter (with no_new_privs), exec. Any failure is
 // sent to the parent as one message and the process ends with _exit: it never unwinds into
 // the parent's code, whose stack it shares a copy of.
 #include <fcntl.h>
@@ -208,6 +209,9 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
             fail(channel, status.error(), 1);
     if (auto status = apply_rlimits(process); !status)
         fail(channel, status.error(), 1);
+    auto seccomp_now = load_seccomp_at(SeccompLoadPoint::before_identity, plan.seccomp, process);
+    if (!seccomp_now)
+        fail(channel, seccomp_now.error(), 1);
     if (auto status = enter_identity(process); !status)
         fail(channel, status.error(), 1);
     die_with_runtime(plan.runtime_pidfd);
@@ -226,9 +230,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
 
     // Only stdio and the fds asked for survive into the container: the sync channel closes on
     // exec too, which tells the parent the exec went through.
-    exec_command(*command, process, plan.passed_fds);
-    Error error = Error::from_errno("exec `" + process.args[0] + "`");
-    fail(channel, error, errno == ENOENT ? 127 : 126);
+    Error error = exec_command(*command, process, plan.passed_fds, plan.seccomp);
+    fail(channel, error, error.exit_status());
 }
 
 } // namespace crunlite::runtime

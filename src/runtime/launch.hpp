@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "runtime/seccomp.hpp"
 #include "spec/bundle.hpp"
 #include "util/unique_fd.hpp"
 
@@ -45,6 +47,7 @@ struct LaunchPlan {
     bool no_pivot = false;               // MS_MOVE and chroot instead of pivot_root
     std::vector<int> passed_fds;         // fds above 2 that stay open across the exec
     std::vector<int> parent_only_fds;    // the runtime's, closed first thing in the child
+    std::optional<SeccompProgram> seccomp; // linux.seccomp, compiled; absent without one
 };
 
 // The child's side: sets up the container per `plan`, reports ready over `channel`, waits for

@@ -238,8 +238,9 @@ Result<std::string> prepare_command(const spec::Process &process, int &failure_s
     return find_command(process.args[0], process.env, failure_status);
 }
 
-void exec_command(const std::string &path, const spec::Process &process,
-                  const std::vector<int> &passed_fds)
+Error exec_command(const std::string &path, const spec::Process &process,
+                   const std::vector<int> &passed_fds,
+                   const std::optional<SeccompProgram> &seccomp)
 {
     ::umask(process.user.umask.value_or(022));
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -249,7 +250,12 @@ void exec_command(const std::string &path, const spec::Process &process,
 
     auto argv = c_strings(process.args);
     auto envp = c_strings(process.env);
+    // Last, so that only execve itself must pass the filter.
+    if (auto loaded = load_seccomp_at(SeccompLoadPoint::before_exec, seccomp, process); !loaded)
+        return std::move(loaded).error();
     ::execve(path.c_str(), argv.data(), envp.data());
+    return Error::from_errno("exec `" + process.args[0] + "`")
+        .with_exit_status(errno == ENOENT ? 127 : 126);
 }
 
 } // namespace crunlite::runtime

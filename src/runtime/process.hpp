@@ -3,9 +3,11 @@
 // with only the fds that may pass.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "runtime/seccomp.hpp"
 #include "spec/config.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -43,8 +45,11 @@ Status forbid_new_privileges(const spec::Process &process);
 Result<std::string> prepare_command(const spec::Process &process, int &failure_status);
 
 // Sets the process's umask, closes every fd above 2 on exec except `passed_fds`, resets signal
-// dispositions and mask, and execs. Returns only if execve failed, with errno set.
-void exec_command(const std::string &path, const spec::Process &process,
-                  const std::vector<int> &passed_fds);
+// dispositions and mask, loads the seccomp filter if it waits for this point, and execs.
+// Returns only on failure, with the exit status it calls for (127: not found, 126: not
+// executable).
+Error exec_command(const std::string &path, const spec::Process &process,
+                   const std::vector<int> &passed_fds,
+                   const std::optional<SeccompProgram> &seccomp);
 
 } // namespace crunlite::runtime

@@ -79,12 +79,39 @@ struct Root {
     bool readonly = false;
 };
 
+// linux.seccomp, with every name kept as the config spells it (`SCMP_ACT_ERRNO`,
+// `SCMP_ARCH_X86_64`); validate checks the names, runtime/seccomp.cpp turns them into a filter.
+struct SeccompArg {
+    uint32_t index = 0; // the syscall's argument, 0 to 5
+    uint64_t value = 0;
+    uint64_t value_two = 0; // SCMP_CMP_MASKED_EQ: `value` is the mask, this the expected value
+    std::string op;
+};
+
+struct SeccompRule {
+    std::vector<std::string> names;
+    std::string action;
+    std::optional<uint32_t> errno_ret; // absent: EPERM, for the actions that return one
+    std::vector<SeccompArg> args;
+};
+
+struct Seccomp {
+    std::string default_action;
+    std::optional<uint32_t> default_errno_ret;
+    std::vector<std::string> architectures;
+    std::vector<std::string> flags;
+    std::string listener_path;
+    std::string listener_metadata;
+    std::vector<SeccompRule> syscalls;
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<std::string> masked_paths;     // hidden: an empty tmpfs or /dev/null on top
     std::vector<std::string> readonly_paths;   // bound onto themselves, read-only, recursively
     std::map<std::string, std::string> sysctl; // key as written ("net.ipv4.ip_forward")
     std::string rootfs_propagation;            // "" (leave as is), "private", "rshared", ...
+    std::optional<Seccomp> seccomp;
 };
 
 struct Config {

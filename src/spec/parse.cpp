@@ -211,8 +211,8 @@ constexpr std::initializer_list<const char *> unsupported_process_fields = {
     "apparmorProfile", "scheduler", "selinuxLabel", "ioPriority", "execCPUAffinity",
 };
 constexpr std::initializer_list<const char *> unsupported_linux_fields = {
-    "uidMappings", "gidMappings", "timeOffsets",  "devices",      "cgroupsPath", "resources",
-    "seccomp",     "mountLabel",  "intelRdt",     "personality",  "memoryPolicy", "netDevices",
+    "uidMappings", "gidMappings", "timeOffsets", "devices",      "cgroupsPath",
+    "resources",   "mountLabel",  "intelRdt",    "personality",  "memoryPolicy", "netDevices",
 };
 constexpr std::initializer_list<const char *> unsupported_mount_fields = {
     "uidMappings",
@@ -363,6 +363,22 @@ private:
             read_string(value[i], element_path(path, i), out.emplace_back());
     }
 
+    // Calls decode(element, element_path) for each element of the array member `key` of
+    // `parent` (at `path`) that is an object; other types are reported.
+    template <typename Decode>
+    void for_each_object(const Json &parent, const char *key, const std::string &path,
+                         Decode decode)
+    {
+        const Json *array = member(parent, key);
+        if (!array || !expect_array(*array, path))
+            return;
+        for (size_t i = 0; i < array->size(); ++i) {
+            std::string element = element_path(path, i);
+            if (expect_object((*array)[i], element))
+                decode((*array)[i], element);
+        }
+    }
+
     void note_unsupported(const Json &object, std::initializer_list<const char *> keys,
                           const std::string &parent)
     {
@@ -427,14 +443,8 @@ private:
 
     void decode_rlimits(const Json &json, Process &process)
     {
-        const Json *rlimits = member(json, "rlimits");
-        if (!rlimits || !expect_array(*rlimits, "process.rlimits"))
-            return;
-        for (size_t i = 0; i < rlimits->size(); ++i) {
-            std::string path = element_path("process.rlimits", i);
-            const Json &element = (*rlimits)[i];
-            if (!expect_object(element, path))
-                continue;
+        for_each_object(json, "rlimits", "process.rlimits",
+                        [&](const Json &element, const std::string &path) {
             Rlimit &rlimit = process.rlimits.emplace_back();
             if (auto *type = required(element, "type", path))
                 read_string(*type, child_path(path, "type"), rlimit.type);
@@ -442,7 +452,7 @@ private:
                 read_u64(*soft, child_path(path, "soft"), rlimit.soft);
             if (auto *hard = required(element, "hard", path))
                 read_u64(*hard, child_path(path, "hard"), rlimit.hard);
-        }
+        });
     }
 
     // Read even without a terminal, where it means nothing, so a malformed one is still reported.
@@ -480,14 +490,8 @@ private:
 
     void decode_mounts(const Json &document)
     {
-        const Json *mounts = member(document, "mounts");
-        if (!mounts || !expect_array(*mounts, "mounts"))
-            return;
-        for (size_t i = 0; i < mounts->size(); ++i) {
-            std::string path = element_path("mounts", i);
-            if (expect_object((*mounts)[i], path))
-                decode_mount((*mounts)[i], path);
-        }
+        for_each_object(document, "mounts", "mounts",
+                        [&](const Json &mount, const std::string &path) { decode_mount(mount, path); });
     }
 
     void decode_mount(const Json &json, const std::string &path)
@@ -521,7 +525,57 @@ private:
         decode_sysctl(*section);
         read_string_member(*section, "rootfsPropagation", "linux",
                            linux_config.rootfs_propagation);
+        decode_seccomp(*section);
         note_unsupported(*section, unsupported_linux_fields, "linux");
+    }
+
+    // Names are kept as written: validate reports unknown actions, architectures, operators
+    // and flags, with the rest of what is wrong.
+    void decode_seccomp(const Json &section)
+    {
+        const Json *json = member(section, "seccomp");
+        if (!json || !expect_object(*json, "linux.seccomp"))
+            return;
+        const std::string path = "linux.seccomp";
+        Seccomp &seccomp = config_.linux.seccomp.emplace();
+        if (auto *action = required(*json, "defaultAction", path))
+            read_string(*action, path + ".defaultAction", seccomp.default_action);
+        if (auto *errno_ret = member(*json, "defaultErrnoRet"))
+            read_u32(*errno_ret, path + ".defaultErrnoRet", seccomp.default_errno_ret.emplace());
+        if (auto *architectures = member(*json, "architectures"))
+            read_string_array(*architectures, path + ".architectures", seccomp.architectures);
+        if (auto *flags = member(*json, "flags"))
+            read_string_array(*flags, path + ".flags", seccomp.flags);
+        read_string_member(*json, "listenerPath", path, seccomp.listener_path);
+        read_string_member(*json, "listenerMetadata", path, seccomp.listener_metadata);
+
+        for_each_object(*json, "syscalls", path + ".syscalls",
+                        [&](const Json &rule, const std::string &rule_path) {
+                            decode_seccomp_rule(rule, rule_path, seccomp.syscalls.emplace_back());
+                        });
+    }
+
+    void decode_seccomp_rule(const Json &json, const std::string &path, SeccompRule &rule)
+    {
+        if (auto *names = required(json, "names", path))
+            read_string_array(*names, child_path(path, "names"), rule.names);
+        if (auto *action = required(json, "action", path))
+            read_string(*action, child_path(path, "action"), rule.action);
+        if (auto *errno_ret = member(json, "errnoRet"))
+            read_u32(*errno_ret, child_path(path, "errnoRet"), rule.errno_ret.emplace());
+
+        for_each_object(json, "args", child_path(path, "args"),
+                        [&](const Json &element, const std::string &arg_path) {
+            SeccompArg &arg = rule.args.emplace_back();
+            if (auto *index = required(element, "index", arg_path))
+                read_u32(*index, child_path(arg_path, "index"), arg.index);
+            if (auto *value = required(element, "value", arg_path))
+                read_u64(*value, child_path(arg_path, "value"), arg.value);
+            if (auto *value_two = member(element, "valueTwo"))
+                read_u64(*value_two, child_path(arg_path, "valueTwo"), arg.value_two);
+            if (auto *op = required(element, "op", arg_path))
+                read_string(*op, child_path(arg_path, "op"), arg.op);
+        });
     }
 
     void decode_sysctl(const Json &section)

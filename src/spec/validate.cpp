@@ -21,6 +21,7 @@
 #include <set>
 
 #include "spec/kernel_names.hpp"
+#include "spec/seccomp_names.hpp"
 #include "util/path.hpp"
 #include "util/unique_fd.hpp"
 
@@ -446,7 +447,77 @@ private:
         for (const auto &[key, value] : config_.linux.sysctl)
             check_sysctl(key);
         check_rootfs_propagation();
+        if (config_.linux.seccomp)
+            check_seccomp(*config_.linux.seccomp);
         report_unsupported_under("linux");
+    }
+
+    // A name of `table`, with `kind` ("action") for the messages: unknown and unsupported
+    // names are refused. Returns whether the name can be used.
+    bool check_seccomp_name(std::span<const SeccompName> table, const std::string &name,
+                            const char *kind, const std::string &path)
+    {
+        const SeccompName *entry = find_seccomp_name(table, name);
+        if (!entry)
+            error(path, std::string("unknown ") + kind + " " + backticked(name));
+        else if (!entry->supported)
+            error(path, backticked(name) + " is not supported by crun-lite");
+        return entry && entry->supported;
+    }
+
+    void check_seccomp(const Seccomp &seccomp)
+    {
+        const std::string path = "linux.seccomp";
+        check_seccomp_action(seccomp.default_action, seccomp.default_errno_ret,
+                             path + ".defaultAction", path + ".defaultErrnoRet");
+        for (size_t i = 0; i < seccomp.architectures.size(); ++i)
+            check_seccomp_name(seccomp_architectures(), seccomp.architectures[i],
+                               "architecture", path + ".architectures[" + std::to_string(i) + "]");
+        for (size_t i = 0; i < seccomp.flags.size(); ++i)
+            check_seccomp_name(seccomp_flags(), seccomp.flags[i], "flag",
+                               path + ".flags[" + std::to_string(i) + "]");
+        if (!seccomp.listener_path.empty())
+            error(path + ".listenerPath", "a seccomp listener is not supported by crun-lite");
+        else if (!seccomp.listener_metadata.empty())
+            error(path + ".listenerMetadata", "only allowed with listenerPath");
+        for (size_t i = 0; i < seccomp.syscalls.size(); ++i)
+            check_seccomp_rule(seccomp.syscalls[i], path + ".syscalls[" + std::to_string(i) + "]");
+    }
+
+    void check_seccomp_action(const std::string &action, const std::optional<uint32_t> &errno_ret,
+                              const std::string &action_path, const std::string &errno_path)
+    {
+        if (action.empty()) {
+            error(action_path, "must not be empty");
+            return;
+        }
+        if (!check_seccomp_name(seccomp_actions(), action, "action", action_path) || !errno_ret)
+            return;
+        if (!seccomp_action_takes_errno(action))
+            error(errno_path, backticked(action) +
+                                  " returns no value; only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do");
+        else if (*errno_ret > seccomp_max_errno_ret(action))
+            error(errno_path, "must be at most " + std::to_string(seccomp_max_errno_ret(action)) +
+                                  " for " + backticked(action) + ", got " +
+                                  std::to_string(*errno_ret));
+    }
+
+    void check_seccomp_rule(const SeccompRule &rule, const std::string &path)
+    {
+        if (rule.names.empty())
+            error(path + ".names", "must not be empty");
+        for (size_t i = 0; i < rule.names.size(); ++i)
+            if (rule.names[i].empty())
+                error(path + ".names[" + std::to_string(i) + "]", "must not be empty");
+        check_seccomp_action(rule.action, rule.errno_ret, path + ".action", path + ".errnoRet");
+        for (size_t i = 0; i < rule.args.size(); ++i) {
+            std::string arg_path = path + ".args[" + std::to_string(i) + "]";
+            const SeccompArg &arg = rule.args[i];
+            // A system call has six argument registers.
+            if (arg.index > 5)
+                error(arg_path + ".index", "must be 0 to 5, got " + std::to_string(arg.index));
+            check_seccomp_name(seccomp_operators(), arg.op, "operator", arg_path + ".op");
+        }
     }
 
     // Masked and read-only paths: resolved inside the root at run time, so `..` cannot leave

@@ -88,9 +88,9 @@ TEST_CASE("bad bundle: a wrong type names its JSON path")
 TEST_CASE("bad bundle: a field not supported yet is refused by name")
 {
     Bundle bundle;
-    bundle.config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"}};
+    bundle.config["linux"]["intelRdt"] = {{"closID", "x"}};
     bundle.write();
-    check_refused(bundle, "crun-lite: run `bad-one`: linux.seccomp: not supported yet\n");
+    check_refused(bundle, "crun-lite: run `bad-one`: linux.intelRdt: not supported yet\n");
 }
 
 TEST_CASE("bad bundle: a mount that fails inside the container is reported and undone")

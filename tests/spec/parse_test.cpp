@@ -373,7 +373,7 @@ TEST_CASE("parse lists unsupported fields that ask for something")
         "hooks": {"prestart": [{"path": "/bin/true"}]},
         "linux": {"uidMappings": [{}], "gidMappings": [{}], "timeOffsets": {"boottime": {}},
             "devices": [{}], "cgroupsPath": "/c", "resources": {"pids": {}},
-            "seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "mountLabel": "m",
+            "mountLabel": "m",
             "intelRdt": {"closID": "x"}, "personality": {"domain": "LINUX"},
             "memoryPolicy": {"mode": "MPOL_BIND"},
             "netDevices": {"eth0": {}}})"));
@@ -387,9 +387,8 @@ TEST_CASE("parse lists unsupported fields that ask for something")
               "mounts[0].uidMappings",   "mounts[0].gidMappings",
               "hooks",                   "linux.uidMappings",       "linux.gidMappings",
               "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
-              "linux.resources",         "linux.seccomp",           "linux.mountLabel",
-              "linux.intelRdt",          "linux.personality",       "linux.memoryPolicy",
-              "linux.netDevices",
+              "linux.resources",         "linux.mountLabel",        "linux.intelRdt",
+              "linux.personality",       "linux.memoryPolicy",      "linux.netDevices",
           });
 }
 
@@ -534,5 +533,65 @@ TEST_CASE("parse refuses strings with a NUL character, which the kernel would cu
          {"process.env[0]: must not contain a NUL character"}},
         {"hostname", minimal(R"(, "hostname": "a\u0000")"),
          {"hostname: must not contain a NUL character"}},
+    });
+}
+
+TEST_CASE("parse reads linux.seccomp with its rules and arguments")
+{
+    auto result = parse_config(minimal(R"(, "linux": {"seccomp": {
+        "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+        "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+        "syscalls": [
+            {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+             "args": [{"index": 0, "value": 4294967295, "op": "SCMP_CMP_EQ"},
+                      {"index": 1, "value": 255, "valueTwo": 8, "op": "SCMP_CMP_MASKED_EQ"}]}]}})"));
+
+    REQUIRE(result.ok());
+    CHECK(result.config.unsupported.empty());
+    REQUIRE(result.config.linux.seccomp);
+    const auto &seccomp = *result.config.linux.seccomp;
+    CHECK(seccomp.default_action == "SCMP_ACT_ERRNO");
+    CHECK(seccomp.default_errno_ret == 38u);
+    CHECK(seccomp.architectures == std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"});
+    CHECK(seccomp.flags == std::vector<std::string>{"SECCOMP_FILTER_FLAG_LOG"});
+    REQUIRE(seccomp.syscalls.size() == 2);
+    CHECK(seccomp.syscalls[0].names == std::vector<std::string>{"read", "write"});
+    CHECK_FALSE(seccomp.syscalls[0].errno_ret);
+    const auto &rule = seccomp.syscalls[1];
+    CHECK(rule.action == "SCMP_ACT_ERRNO");
+    CHECK(rule.errno_ret == 1u);
+    REQUIRE(rule.args.size() == 2);
+    CHECK(rule.args[0].value == 4294967295u);
+    CHECK(rule.args[1].index == 1);
+    CHECK(rule.args[1].value == 255);
+    CHECK(rule.args[1].value_two == 8);
+    CHECK(rule.args[1].op == "SCMP_CMP_MASKED_EQ");
+}
+
+TEST_CASE("parse names the path of a malformed seccomp field")
+{
+    auto with_seccomp = [](const std::string &seccomp) {
+        return minimal(R"(, "linux": {"seccomp": )" + seccomp + "}");
+    };
+    check_bad_cases({
+        {"not an object", with_seccomp(R"("unconfined")"),
+         {"linux.seccomp: expected an object, got a string"}},
+        {"no default action", with_seccomp(R"({"syscalls": []})"),
+         {"linux.seccomp.defaultAction: required"}},
+        {"negative errno", with_seccomp(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": -1})"),
+         {"linux.seccomp.defaultErrnoRet: expected an unsigned 32-bit integer, got -1"}},
+        {"rule without names and action",
+         with_seccomp(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{}, {"names": "read",
+            "action": "SCMP_ACT_KILL"}]})"),
+         {"linux.seccomp.syscalls[0].names: required", "linux.seccomp.syscalls[0].action: required",
+          "linux.seccomp.syscalls[1].names: expected an array, got a string"}},
+        {"bad argument",
+         with_seccomp(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["kill"],
+            "action": "SCMP_ACT_KILL", "args": [{"index": 1, "value": "0"}, 3]}]})"),
+         {"linux.seccomp.syscalls[0].args[0].value: expected an unsigned 64-bit integer, got a string",
+          "linux.seccomp.syscalls[0].args[0].op: required",
+          "linux.seccomp.syscalls[0].args[1]: expected an object, got a number"}},
     });
 }

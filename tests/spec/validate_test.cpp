@@ -362,7 +362,7 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
     TempBundle bundle;
     Config config = good_config();
     config.unsupported = {"process.scheduler", "process.apparmorProfile", "mounts[1].uidMappings",
-                          "hooks", "linux.seccomp"};
+                          "hooks", "linux.intelRdt"};
     config.process->cwd = "relative";
     config.mounts[0].type = "cgroup";
 
@@ -374,7 +374,7 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
               "mounts[0].type: `cgroup` mounts are not supported yet",
               "mounts[1].uidMappings: not supported yet",
               "hooks: not supported yet",
-              "linux.seccomp: not supported yet",
+              "linux.intelRdt: not supported yet",
           }));
 }
 
@@ -695,4 +695,89 @@ TEST_CASE("normalize_container_path refuses to climb above the root")
         std::string normalized;
         CHECK_FALSE(normalize_container_path(input, normalized));
     }
+}
+
+namespace {
+
+// A seccomp section that passes every check: KILL for one syscall, ERRNO with an argument rule.
+Seccomp good_seccomp()
+{
+    Seccomp seccomp;
+    seccomp.default_action = "SCMP_ACT_ALLOW";
+    seccomp.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"};
+    seccomp.flags = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                     "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
+    seccomp.syscalls = {
+        {{"kexec_load"}, "SCMP_ACT_KILL", std::nullopt, {}},
+        {{"personality"}, "SCMP_ACT_ERRNO", 22, {{0, 0xffffffff, 0, "SCMP_CMP_EQ"}}},
+        {{"ptrace"}, "SCMP_ACT_TRACE", 60000, {{1, 0xff, 8, "SCMP_CMP_MASKED_EQ"}}},
+    };
+    return seccomp;
+}
+
+} // namespace
+
+TEST_CASE("validate accepts a seccomp section of known names")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.linux.seccomp = good_seccomp();
+    auto findings = validate(config, bundle);
+    CHECK(lines(findings.errors) == "");
+    CHECK(lines(findings.warnings) == "");
+}
+
+TEST_CASE("validate refuses unknown seccomp names and values out of range, by path")
+{
+    TempBundle bundle;
+    auto change_seccomp = [](std::function<void(Seccomp &)> change) {
+        return [change](Config &config) {
+            config.linux.seccomp = good_seccomp();
+            change(*config.linux.seccomp);
+        };
+    };
+    check_cases(
+        bundle,
+        {
+            {"unknown action",
+             change_seccomp([](Seccomp &s) { s.syscalls[1].action = "SCMP_ACT_FOO"; }),
+             {"linux.seccomp.syscalls[1].action: unknown action `SCMP_ACT_FOO`"}},
+            {"empty default action", change_seccomp([](Seccomp &s) { s.default_action = ""; }),
+             {"linux.seccomp.defaultAction: must not be empty"}},
+            {"notify", change_seccomp([](Seccomp &s) { s.default_action = "SCMP_ACT_NOTIFY"; }),
+             {"linux.seccomp.defaultAction: `SCMP_ACT_NOTIFY` is not supported by crun-lite"}},
+            {"listener", change_seccomp([](Seccomp &s) { s.listener_path = "/run/agent.sock"; }),
+             {"linux.seccomp.listenerPath: a seccomp listener is not supported by crun-lite"}},
+            {"metadata alone", change_seccomp([](Seccomp &s) { s.listener_metadata = "x"; }),
+             {"linux.seccomp.listenerMetadata: only allowed with listenerPath"}},
+            {"unknown architecture",
+             change_seccomp([](Seccomp &s) { s.architectures[1] = "SCMP_ARCH_Z80"; }),
+             {"linux.seccomp.architectures[1]: unknown architecture `SCMP_ARCH_Z80`"}},
+            {"unknown flag", change_seccomp([](Seccomp &s) { s.flags.push_back("SECCOMP_X"); }),
+             {"linux.seccomp.flags[3]: unknown flag `SECCOMP_X`"}},
+            {"notify-only flag",
+             change_seccomp([](Seccomp &s) {
+                 s.flags = {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+             }),
+             {"linux.seccomp.flags[0]: `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` is not supported "
+              "by crun-lite"}},
+            {"errno for an action without one",
+             change_seccomp([](Seccomp &s) {
+                 s.default_errno_ret = 1;
+                 s.syscalls[0].errno_ret = 1;
+             }),
+             {"linux.seccomp.defaultErrnoRet: `SCMP_ACT_ALLOW` returns no value; only "
+              "SCMP_ACT_ERRNO and SCMP_ACT_TRACE do",
+              "linux.seccomp.syscalls[0].errnoRet: `SCMP_ACT_KILL` returns no value; only "
+              "SCMP_ACT_ERRNO and SCMP_ACT_TRACE do"}},
+            {"errno too large", change_seccomp([](Seccomp &s) { s.syscalls[1].errno_ret = 4096; }),
+             {"linux.seccomp.syscalls[1].errnoRet: must be at most 4095 for `SCMP_ACT_ERRNO`, "
+              "got 4096"}},
+            {"no names", change_seccomp([](Seccomp &s) { s.syscalls[0].names = {}; }),
+             {"linux.seccomp.syscalls[0].names: must not be empty"}},
+            {"argument index and operator",
+             change_seccomp([](Seccomp &s) { s.syscalls[1].args[0] = {6, 0, 0, "SCMP_CMP_FOO"}; }),
+             {"linux.seccomp.syscalls[1].args[0].index: must be 0 to 5, got 6",
+              "linux.seccomp.syscalls[1].args[0].op: unknown operator `SCMP_CMP_FOO`"}},
+        });
 }
