@@ -74,6 +74,40 @@ struct Process {
     std::optional<int> oom_score_adj; // absent: inherited from the runtime
 };
 
+// One hook (config.md "POSIX-platform Hooks"): a program the runtime runs at a point of the
+// container's lifecycle, with the container's state JSON on its stdin.
+struct Hook {
+    std::string path;              // absolute
+    std::vector<std::string> args; // argv, args[0] included; empty: just `path`
+    // Present: exactly the hook's environment; absent: the runtime's own, as runc does.
+    std::optional<std::vector<std::string>> env;
+    std::optional<int> timeout; // seconds; must be > 0 when present
+};
+
+// The lifecycle points, in the order runtime.md's "Lifecycle" runs them.
+struct Hooks {
+    std::vector<Hook> prestart; // deprecated by the spec, still sent by podman and containerd
+    std::vector<Hook> create_runtime;
+    std::vector<Hook> create_container;
+    std::vector<Hook> start_container;
+    std::vector<Hook> poststart;
+    std::vector<Hook> poststop;
+};
+
+// A hook list by its JSON name under `hooks`, for the code that walks all of them.
+struct HookKind {
+    const char *name;
+    std::vector<Hook> Hooks::*list;
+};
+inline constexpr HookKind hook_kinds[] = {
+    {"prestart", &Hooks::prestart},
+    {"createRuntime", &Hooks::create_runtime},
+    {"createContainer", &Hooks::create_container},
+    {"startContainer", &Hooks::start_container},
+    {"poststart", &Hooks::poststart},
+    {"poststop", &Hooks::poststop},
+};
+
 struct Root {
     std::string path;
     bool readonly = false;
@@ -121,6 +155,7 @@ struct Config {
     std::string hostname;
     std::string domainname;
     std::vector<Mount> mounts;
+    Hooks hooks;
     std::map<std::string, std::string> annotations;
     Linux linux;
 

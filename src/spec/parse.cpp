@@ -239,7 +239,7 @@ public:
         read_string_member(document, "hostname", "", config_.hostname);
         read_string_member(document, "domainname", "", config_.domainname);
         decode_mounts(document);
-        note_unsupported(document, {"hooks"}, "");
+        decode_hooks(document);
         decode_linux(document);
         decode_annotations(document);
     }
@@ -504,6 +504,36 @@ private:
         if (auto *options = member(json, "options"))
             read_string_array(*options, child_path(path, "options"), mount.options);
         note_unsupported(json, unsupported_mount_fields, path);
+    }
+
+    void decode_hooks(const Json &document)
+    {
+        const Json *hooks = member(document, "hooks");
+        if (!hooks || !expect_object(*hooks, "hooks"))
+            return;
+        for (const auto &kind : hook_kinds) {
+            std::string path = child_path("hooks", kind.name);
+            const Json *list = member(*hooks, kind.name);
+            if (!list || !expect_array(*list, path))
+                continue;
+            for (size_t i = 0; i < list->size(); ++i)
+                decode_hook((*list)[i], element_path(path, i), config_.hooks.*kind.list);
+        }
+    }
+
+    void decode_hook(const Json &json, const std::string &path, std::vector<Hook> &hooks)
+    {
+        if (!expect_object(json, path))
+            return;
+        Hook &hook = hooks.emplace_back();
+        if (auto *program = required(json, "path", path))
+            read_string(*program, child_path(path, "path"), hook.path);
+        if (auto *args = member(json, "args"))
+            read_string_array(*args, child_path(path, "args"), hook.args);
+        if (auto *env = member(json, "env"))
+            read_string_array(*env, child_path(path, "env"), hook.env.emplace());
+        if (auto *timeout = member(json, "timeout"))
+            read_i32(*timeout, child_path(path, "timeout"), hook.timeout.emplace());
     }
 
     void decode_linux(const Json &document)

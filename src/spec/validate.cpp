@@ -145,7 +145,7 @@ public:
         check_uts_name("domainname", config_.domainname);
         for (size_t i = 0; i < config_.mounts.size(); ++i)
             check_mount(i);
-        report_unsupported_under("hooks");
+        check_hooks();
         check_linux();
         check_annotations();
         report_unsupported_under("");
@@ -347,12 +347,12 @@ private:
 
     // execve() takes any string, but an entry without a name cannot be looked up and is most
     // likely a mistake in the config.
-    void check_env(const std::vector<std::string> &env)
+    void check_env(const std::vector<std::string> &env, const std::string &path = "process.env")
     {
         for (size_t i = 0; i < env.size(); ++i) {
             auto equals = env[i].find('=');
             if (equals == std::string::npos || equals == 0)
-                error("process.env[" + std::to_string(i) + "]",
+                error(path + "[" + std::to_string(i) + "]",
                       "expected NAME=VALUE, got " + backticked(env[i]));
         }
     }
@@ -588,6 +588,29 @@ private:
         }
         if (auto problem = namespace_path_problem(ns))
             error(path + ".path", *problem);
+    }
+
+    void check_hooks()
+    {
+        for (const auto &kind : hook_kinds) {
+            const std::vector<Hook> &hooks = config_.hooks.*kind.list;
+            for (size_t i = 0; i < hooks.size(); ++i)
+                check_hook(hooks[i], "hooks." + std::string(kind.name) + "[" +
+                                         std::to_string(i) + "]");
+        }
+    }
+
+    // Where the path must exist depends on the kind (the host, or inside the container after
+    // pivot_root for startContainer), so existence is left to the moment the hook runs.
+    void check_hook(const Hook &hook, const std::string &path)
+    {
+        if (!is_absolute(hook.path))
+            error(path + ".path", "must be absolute, got " + backticked(hook.path));
+        if (hook.timeout && *hook.timeout <= 0)
+            error(path + ".timeout",
+                  "must be greater than zero, got " + std::to_string(*hook.timeout));
+        if (hook.env)
+            check_env(*hook.env, path + ".env");
     }
 
     void check_annotations()

@@ -370,7 +370,6 @@ TEST_CASE("parse lists unsupported fields that ask for something")
             "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}, "execCPUAffinity": {"initial": "0"}},
         "mounts": [{"destination": "/a", "uidMappings": [{"size": 1}],
                     "gidMappings": [{"size": 1}]}],
-        "hooks": {"prestart": [{"path": "/bin/true"}]},
         "linux": {"uidMappings": [{}], "gidMappings": [{}], "timeOffsets": {"boottime": {}},
             "devices": [{}], "cgroupsPath": "/c", "resources": {"pids": {}},
             "mountLabel": "m",
@@ -385,9 +384,9 @@ TEST_CASE("parse lists unsupported fields that ask for something")
               "process.apparmorProfile", "process.scheduler",       "process.selinuxLabel",
               "process.ioPriority",      "process.execCPUAffinity",
               "mounts[0].uidMappings",   "mounts[0].gidMappings",
-              "hooks",                   "linux.uidMappings",       "linux.gidMappings",
-              "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
-              "linux.resources",         "linux.mountLabel",        "linux.intelRdt",
+              "linux.uidMappings",       "linux.gidMappings",       "linux.timeOffsets",
+              "linux.devices",           "linux.cgroupsPath",       "linux.resources",
+              "linux.mountLabel",        "linux.intelRdt",
               "linux.personality",       "linux.memoryPolicy",      "linux.netDevices",
           });
 }
@@ -593,5 +592,55 @@ TEST_CASE("parse names the path of a malformed seccomp field")
          {"linux.seccomp.syscalls[0].args[0].value: expected an unsigned 64-bit integer, got a string",
           "linux.seccomp.syscalls[0].args[0].op: required",
           "linux.seccomp.syscalls[0].args[1]: expected an object, got a number"}},
+    });
+}
+
+TEST_CASE("parse reads every kind of hook with its path, args, env and timeout")
+{
+    auto result = parse_config(minimal(R"(, "hooks": {
+        "prestart": [{"path": "/a"}],
+        "createRuntime": [{"path": "/b", "args": ["b", "-x"], "env": ["K=V"], "timeout": 5}],
+        "createContainer": [{"path": "/c"}, {"path": "/c2", "env": []}],
+        "startContainer": [{"path": "/d"}],
+        "poststart": [{"path": "/e"}],
+        "poststop": [{"path": "/f", "timeout": null}]})"));
+
+    REQUIRE(result.ok());
+    const crunlite::spec::Hooks &hooks = result.config.hooks;
+    REQUIRE(hooks.prestart.size() == 1);
+    CHECK(hooks.prestart[0].path == "/a");
+    CHECK(hooks.prestart[0].args.empty());
+    CHECK_FALSE(hooks.prestart[0].env);
+    CHECK_FALSE(hooks.prestart[0].timeout);
+    REQUIRE(hooks.create_runtime.size() == 1);
+    CHECK(hooks.create_runtime[0].args == std::vector<std::string>{"b", "-x"});
+    CHECK(hooks.create_runtime[0].env == std::vector<std::string>{"K=V"});
+    CHECK(hooks.create_runtime[0].timeout == 5);
+    REQUIRE(hooks.create_container.size() == 2);
+    CHECK(hooks.create_container[1].env == std::vector<std::string>{});
+    CHECK(hooks.start_container.at(0).path == "/d");
+    CHECK(hooks.poststart.at(0).path == "/e");
+    CHECK(hooks.poststop.at(0).path == "/f");
+    CHECK_FALSE(hooks.poststop[0].timeout);
+    CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse names the JSON path of a malformed hook")
+{
+    check_bad_cases({
+        {"hooks not an object", minimal(R"(, "hooks": [])"),
+         {"hooks: expected an object, got an array"}},
+        {"list not an array", minimal(R"(, "hooks": {"poststop": {"path": "/x"}})"),
+         {"hooks.poststop: expected an array, got an object"}},
+        {"hook not an object", minimal(R"(, "hooks": {"prestart": ["/x"]})"),
+         {"hooks.prestart[0]: expected an object, got a string"}},
+        {"path missing", minimal(R"(, "hooks": {"poststart": [{"path": "/x"}, {"args": []}]})"),
+         {"hooks.poststart[1].path: required"}},
+        {"args", minimal(R"(, "hooks": {"createRuntime": [{"path": "/x", "args": [1]}]})"),
+         {"hooks.createRuntime[0].args[0]: expected a string, got a number"}},
+        {"env", minimal(R"(, "hooks": {"startContainer": [{"path": "/x", "env": "K=V"}]})"),
+         {"hooks.startContainer[0].env: expected an array, got a string"}},
+        {"timeout", minimal(R"(, "hooks": {"createContainer": [{"path": "/x", "timeout": "5"}]})"),
+         {"hooks.createContainer[0].timeout: expected a 32-bit integer, got a string"}},
     });
 }

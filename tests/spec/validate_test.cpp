@@ -362,7 +362,7 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
     TempBundle bundle;
     Config config = good_config();
     config.unsupported = {"process.scheduler", "process.apparmorProfile", "mounts[1].uidMappings",
-                          "hooks", "linux.intelRdt"};
+                          "linux.intelRdt"};
     config.process->cwd = "relative";
     config.mounts[0].type = "cgroup";
 
@@ -373,7 +373,6 @@ TEST_CASE("validate refuses each unsupported field by name, beside its section")
               "process.apparmorProfile: not supported yet",
               "mounts[0].type: `cgroup` mounts are not supported yet",
               "mounts[1].uidMappings: not supported yet",
-              "hooks: not supported yet",
               "linux.intelRdt: not supported yet",
           }));
 }
@@ -780,4 +779,22 @@ TEST_CASE("validate refuses unknown seccomp names and values out of range, by pa
              {"linux.seccomp.syscalls[1].args[0].index: must be 0 to 5, got 6",
               "linux.seccomp.syscalls[1].args[0].op: unknown operator `SCMP_CMP_FOO`"}},
         });
+}
+
+TEST_CASE("validate refuses hooks with a relative path, a timeout below one or a bad env")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.hooks.prestart = {Hook{"/bin/true", {}, std::nullopt, 1}};
+    config.hooks.poststart = {Hook{"/bin/true", {}, {}, {}}, Hook{"hook", {}, {}, {}}};
+    config.hooks.create_runtime = {Hook{"/x", {}, {}, 0}, Hook{"/y", {}, {}, -3}};
+    config.hooks.start_container = {Hook{"/z", {}, std::vector<std::string>{"NOEQUALS"}, {}}};
+
+    CHECK(lines(validate(config, bundle).errors) ==
+          lines({
+              "hooks.createRuntime[0].timeout: must be greater than zero, got 0",
+              "hooks.createRuntime[1].timeout: must be greater than zero, got -3",
+              "hooks.startContainer[0].env[0]: expected NAME=VALUE, got `NOEQUALS`",
+              "hooks.poststart[1].path: must be absolute, got `hook`",
+          }));
 }
