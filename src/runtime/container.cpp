@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/hooks.hpp"
 #include "runtime/terminal.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
@@ -105,9 +106,9 @@ Status prepare_layers(const std::string &data_root, const std::string &image, La
 // The fifo the first process waits on between create and start. Opened read-write here (a
 // FIFO opened so never blocks) and inherited by the child; the parent then drops its copy, so
 // the child alone holds it open, and start's open for writing succeeds only while it lives.
-Result<UniqueFd> make_exec_fifo(const std::string &state_dir)
+Result<UniqueFd> make_fifo(const std::string &state_dir, const char *name)
 {
-    std::string path = state_dir + "/" + state::exec_fifo_name;
+    std::string path = state_dir + "/" + name;
     if (::mkfifo(path.c_str(), 0600) != 0)
         return Error::from_errno("create `" + path + "`");
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
@@ -159,6 +160,7 @@ Status NewContainer::make(const spec::Bundle &bundle)
     lock_ = TRY(store_.claim(options_.id));
     claimed_ = true;
     state_ = initial_state(bundle, options_.id);
+    hooks_ = bundle.config.hooks;
     // The config as created: later edits to the bundle's config.json change nothing, and
     // `exec` starts from this copy's process.
     TRY(sys::write_file_atomic(store_.container_dir(options_.id) + "/config.json",
@@ -169,6 +171,7 @@ Status NewContainer::make(const spec::Bundle &bundle)
     plan.bundle = &bundle;
     plan.root_dir = bundle.rootfs;
     plan.foreground = options_.foreground;
+    plan.state = &state_;
     runtime_pidfd_ = sys::open_pidfd(::getpid());
     if (!runtime_pidfd_)
         return Error::from_errno("open a pidfd of the runtime");
@@ -207,11 +210,16 @@ Status NewContainer::make(const spec::Bundle &bundle)
     return Ok{};
 }
 
-// Ready: everything but the exec is done, and the process waits on the fifo. With a terminal,
-// its master comes first.
+// Ready: everything but the exec is done, and the process waits on the fifo. With hooks, the
+// child's request to run the runtime's comes first; with a terminal, its master.
 Status NewContainer::await_ready()
 {
     auto message = TRY(channel_.receive());
+    if (message && message->kind == SyncKind::hooks) {
+        TRY(run_runtime_hooks());
+        TRY(channel_.send({SyncKind::proceed, 0, std::to_string(pid_)}));
+        message = TRY(channel_.receive());
+    }
     if (message && message->kind == SyncKind::terminal) {
         if (!message->fd)
             return Error::message("receive the terminal: no fd came with it");
@@ -227,8 +235,10 @@ Status NewContainer::await_ready()
 
 Status NewContainer::spawn(LaunchPlan &plan)
 {
-    UniqueFd fifo = TRY(make_exec_fifo(store_.container_dir(options_.id)));
+    UniqueFd fifo = TRY(make_fifo(store_.container_dir(options_.id), state::exec_fifo_name));
     plan.exec_fifo_fd = fifo.get();
+    UniqueFd result = TRY(make_fifo(store_.container_dir(options_.id), state::exec_result_name));
+    plan.exec_result_fd = result.get();
     TRY(enter_pid_namespace_for_child(plan));
     auto [parent_end, child_end] = TRY(make_sync_channels());
 
@@ -245,6 +255,22 @@ Status NewContainer::spawn(LaunchPlan &plan)
     TRY(prepare_child(plan));
     TRY(channel_.send({SyncKind::proceed, 0, {}}));
     return Ok{};
+}
+
+// prestart and createRuntime: in the runtime's namespaces, while the child waits with its mounts
+// made and before its pivot_root. A failure leaves the child to the destructor.
+Status NewContainer::run_runtime_hooks()
+{
+    std::string state_json = state::oci_state_json(state_, "creating");
+    TRY(run_hooks("prestart", hooks_.prestart, state_json));
+    TRY(run_hooks("createRuntime", hooks_.create_runtime, state_json));
+    return Ok{};
+}
+
+void NewContainer::run_poststart_hooks()
+{
+    run_hooks_warning_on_failure("poststart", hooks_.poststart,
+                                 state::oci_state_json(state_, "running"));
 }
 
 // What the runtime does to the new process from outside, while it waits for `proceed`.
@@ -272,6 +298,11 @@ NewContainer::~NewContainer()
         log::warning("remove `" + layers_dir_ + "`: not everything could be removed");
     if (claimed_)
         store_.release(options_.id);
+    // As runc: once the container existed, its end runs poststop, also when create failed (a
+    // prestart hook may have set up what poststop tears down).
+    if (pid_ > 0)
+        run_hooks_warning_on_failure("poststop", hooks_.poststop,
+                                     state::oci_state_json(state_, "stopped"));
 }
 
 } // namespace crunlite::runtime

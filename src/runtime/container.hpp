@@ -55,12 +55,16 @@ public:
     // The container is made: nothing is undone when this object goes.
     void keep() { kept_ = true; }
 
+    // Once the user's program runs; a failing hook is only a warning.
+    void run_poststart_hooks();
+
 private:
     NewContainer(const CreateOptions &options) : options_(options), store_(options.state_root) {}
     Status make(const spec::Bundle &bundle);
     Status spawn(LaunchPlan &plan);
     Status prepare_child(const LaunchPlan &plan);
     Status await_ready();
+    Status run_runtime_hooks();
 
     CreateOptions options_;
     state::StateStore store_;
@@ -74,6 +78,7 @@ private:
     SyncChannel channel_;
     UniqueFd terminal_; // the pty master, until handed on
     bool kept_ = false;
+    spec::Hooks hooks_;
 };
 
 // Writes the decimal pid to `path` atomically; nothing when `path` is empty.

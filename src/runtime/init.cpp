@@ -17,9 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "runtime/devices.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/process.hpp"
 #include "runtime/protected_paths.hpp"
@@ -43,7 +45,41 @@ Status join_namespaces(const LaunchPlan &plan)
     return Ok{};
 }
 
-Status build_root(const LaunchPlan &plan)
+// What the hooks this process runs need: the container's state with this process's host pid,
+// and the runtime's umask (this process's own is 0 while it makes device nodes).
+struct HookContext {
+    state::ContainerState state;
+    mode_t umask = 022;
+};
+
+Status run_own_hooks(const char *kind, const std::vector<spec::Hook> &hooks,
+                     const HookContext &context, const char *status)
+{
+    if (hooks.empty())
+        return Ok{};
+    mode_t own_umask = ::umask(context.umask);
+    auto ran = run_hooks(kind, hooks, state::oci_state_json(context.state, status));
+    ::umask(own_umask);
+    return ran;
+}
+
+// With the mounts made and the host's root still in sight: the runtime runs prestart and
+// createRuntime, then this process createContainer, in the container's namespaces with the
+// path resolved as the runtime sees it (as runc does). The runtime's answer holds the host pid.
+Status run_create_hooks(const spec::Hooks &hooks, SyncChannel &channel, HookContext &context)
+{
+    if (hooks.prestart.empty() && hooks.create_runtime.empty() &&
+        hooks.create_container.empty() && hooks.start_container.empty())
+        return Ok{};
+    TRY(channel.send({SyncKind::hooks, 0, {}}));
+    auto answer = TRY(channel.receive());
+    if (!answer || answer->kind != SyncKind::proceed)
+        return Error::message("the runtime did not answer the request to run hooks");
+    context.state.pid = static_cast<pid_t>(strtol(answer->text.c_str(), nullptr, 10));
+    return run_own_hooks("createContainer", hooks.create_container, context, "creating");
+}
+
+Status build_root(const LaunchPlan &plan, SyncChannel &channel, HookContext &hook_context)
 {
     const spec::Config &config = plan.bundle->config;
     TRY(isolate_mount_propagation());
@@ -54,6 +90,7 @@ Status build_root(const LaunchPlan &plan)
     TRY(write_sysctls(root.get(), config.linux.sysctl));
     TRY(make_paths_readonly(root.get(), config.linux.readonly_paths));
     TRY(mask_paths(root.get(), config.linux.masked_paths));
+    TRY(run_create_hooks(config.hooks, channel, hook_context));
     if (plan.no_pivot)
         TRY(move_root_into(root.get()));
     else
@@ -100,14 +137,14 @@ Status make_cwd(const std::string &cwd)
     return Ok{};
 }
 
-Status set_up(const LaunchPlan &plan)
+Status set_up(const LaunchPlan &plan, SyncChannel &channel, HookContext &hook_context)
 {
     const spec::Config &config = plan.bundle->config;
     // Through the host's /proc: the container's may not be mounted, or be the image's own files.
     if (config.process)
         TRY(set_oom_score_adj(*config.process));
     TRY(join_namespaces(plan));
-    TRY(build_root(plan));
+    TRY(build_root(plan, channel, hook_context));
     TRY(set_names(config));
     if (plan.clone_flags & CLONE_NEWNET)
         TRY(bring_up_loopback());
@@ -117,14 +154,18 @@ Status set_up(const LaunchPlan &plan)
 }
 
 
+// This process's copy of LaunchPlan::exec_result_fd, for fail().
+int exec_result_fd = -1;
+
 // Reports a failure to the runtime and ends. After `create` has returned nobody is listening on
-// the channel, so the message goes to the container's stderr instead.
+// the channel, so the message goes to the container's stderr and to `start` instead.
 [[noreturn]] void fail(SyncChannel &channel, const Error &error, int exit_status)
 {
     SyncMessage message{SyncKind::error, exit_status, error.render()};
     if (!channel.send(message)) {
         std::string line = "crun-lite: " + message.text + "\n";
         (void)!::write(STDERR_FILENO, line.data(), line.size());
+        (void)!::write(exec_result_fd, message.text.data(), message.text.size());
     }
     _exit(exit_status);
 }
@@ -195,10 +236,12 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
         ::close(fd);
     die_with_runtime(plan.runtime_pidfd);
     wait_to_proceed(channel);
+    exec_result_fd = plan.exec_result_fd;
+    HookContext hook_context{*plan.state};
     // Device nodes and mount points get exactly the modes asked for.
-    ::umask(0);
+    hook_context.umask = ::umask(0);
 
-    if (auto status = set_up(plan); !status)
+    if (auto status = set_up(plan, channel, hook_context); !status)
         fail(channel, status.error(), 1);
     if (!plan.bundle->config.process)
         hold_namespaces(plan, channel);
@@ -227,6 +270,11 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
 
     report_ready(plan, channel);
     wait_for_start(plan.exec_fifo_fd);
+    // In the container, as the container's user: the path resolves inside its root.
+    auto start_hooks = run_own_hooks("startContainer", plan.bundle->config.hooks.start_container,
+                                     hook_context, "created");
+    if (!start_hooks)
+        fail(channel, start_hooks.error(), 1);
 
     // Only stdio and the fds asked for survive into the container: the sync channel closes on
     // exec too, which tells the parent the exec went through.

@@ -10,6 +10,7 @@
 
 #include "runtime/seccomp.hpp"
 #include "spec/bundle.hpp"
+#include "state/state.hpp"
 #include "util/unique_fd.hpp"
 
 namespace crunlite::runtime {
@@ -30,6 +31,8 @@ struct OverlayLayers {
 struct LaunchPlan {
     std::string id;
     const spec::Bundle *bundle = nullptr;
+    // The state as recorded before the clone (its pid not yet known), for the hooks' stdin.
+    const state::ContainerState *state = nullptr;
 
     // The host directory that becomes the container's `/`: the overlay's mount point in overlay
     // mode, otherwise root.path itself.
@@ -44,6 +47,7 @@ struct LaunchPlan {
     int runtime_pidfd = -1;
     bool foreground = false;
     int exec_fifo_fd = -1;               // read-write end of the exec fifo; a byte means start
+    int exec_result_fd = -1;             // read-write end of exec.result: a failure after start
     bool no_pivot = false;               // MS_MOVE and chroot instead of pivot_root
     std::vector<int> passed_fds;         // fds above 2 that stay open across the exec
     std::vector<int> parent_only_fds;    // the runtime's, closed first thing in the child

@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <map>
 
+#include "runtime/hooks.hpp"
+#include "spec/bundle.hpp"
+#include "spec/parse.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
@@ -112,6 +115,48 @@ Status kill_everything(const state::ContainerState &state)
     return Ok{};
 }
 
+// The hooks of the config as `create` kept it (validated then).
+Result<spec::Hooks> kept_hooks(const state::StateStore &store, const std::string &id)
+{
+    std::string path = store.container_dir(id) + "/config.json";
+    auto text = TRY(sys::read_file(path, spec::max_config_size));
+    auto parsed = spec::parse_config(text);
+    if (!parsed.ok())
+        return Error::message("read `" + path + "`: " + parsed.problems.front());
+    return std::move(parsed.config.hooks);
+}
+
+// Opened before the start byte is written, so that its end-of-file can only mean the process
+// has exec'd (or died). Absent for containers made before it existed: nothing to wait for.
+Result<UniqueFd> open_exec_result(const state::StateStore &store, const std::string &id)
+{
+    std::string path = store.container_dir(id) + "/" + state::exec_result_name;
+    // Non-blocking, so a fifo whose writer is gone cannot hang the open; reads then block.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd && errno == ENOENT)
+        return fd;
+    if (!fd || ::fcntl(fd.get(), F_SETFL, 0) != 0)
+        return Error::from_errno("open `" + path + "`");
+    return fd;
+}
+
+// Blocks until the first process has exec'd (end-of-file) or says why it could not. A read
+// (rather than poll) sees end-of-file: poll reports a fifo's hangup only to readers that
+// opened it before its writer.
+Status await_exec_result(int fd)
+{
+    char text[8192];
+    ssize_t length;
+    do {
+        length = ::read(fd, text, sizeof text);
+    } while (length < 0 && errno == EINTR);
+    if (length < 0)
+        return Error::from_errno("read why the container process failed");
+    if (length > 0)
+        return Error::message(std::string(text, static_cast<size_t>(length)));
+    return Ok{};
+}
+
 } // namespace
 
 Status release_first_process(state::StateStore &store, state::ContainerState &state)
@@ -140,7 +185,15 @@ Status start_container(state::StateStore &store, const std::string &id)
         return Error::message("cannot start a container that is " + status);
     if (!state.has_process)
         return Error::message("process: the config has no process to start");
-    return release_first_process(store, state);
+
+    auto hooks = TRY(kept_hooks(store, id));
+    UniqueFd exec_result = TRY(open_exec_result(store, id));
+    TRY(release_first_process(store, state));
+    if (exec_result)
+        TRY(await_exec_result(exec_result.get()));
+    run_hooks_warning_on_failure("poststart", hooks.poststart,
+                                 state::oci_state_json(state, "running"));
+    return Ok{};
 }
 
 Status kill_container(state::StateStore &store, const std::string &id, int signal, bool all)
@@ -185,7 +238,13 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
         TRY(kill_everything(state));
     if (!state.layers_dir.empty() && !sys::remove_tree(state.layers_dir))
         return Error::message("remove `" + state.layers_dir + "`: not everything could be removed");
+    auto hooks = kept_hooks(store, id);
     store.release(id);
+    if (hooks)
+        run_hooks_warning_on_failure("poststop", hooks->poststop,
+                                     state::oci_state_json(state, "stopped"));
+    else
+        log::warning("delete `" + id + "`: poststop hooks not run: " + hooks.error().render());
     return Ok{};
 }
 

@@ -19,25 +19,6 @@
 namespace crunlite::runtime {
 namespace {
 
-std::vector<char *> c_strings(const std::vector<std::string> &strings)
-{
-    std::vector<char *> pointers;
-    for (const auto &text : strings)
-        pointers.push_back(const_cast<char *>(text.c_str()));
-    pointers.push_back(nullptr);
-    return pointers;
-}
-
-// Dispositions set to "ignore" and a blocked mask survive execve; the program gets neither.
-void reset_signals()
-{
-    for (int signal_number = 1; signal_number < NSIG; ++signal_number)
-        ::signal(signal_number, SIG_DFL);
-    sigset_t empty;
-    sigemptyset(&empty);
-    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
-}
-
 // process.capabilities as bit masks (bit N: capability N), without the capabilities the
 // running kernel lacks.
 struct CapabilityMasks {
@@ -236,6 +217,24 @@ Result<std::string> prepare_command(const spec::Process &process, int &failure_s
     if (::chdir(process.cwd.c_str()) != 0)
         return Error::from_errno("chdir to cwd `" + process.cwd + "`");
     return find_command(process.args[0], process.env, failure_status);
+}
+
+std::vector<char *> c_strings(const std::vector<std::string> &strings)
+{
+    std::vector<char *> pointers;
+    for (const auto &text : strings)
+        pointers.push_back(const_cast<char *>(text.c_str()));
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+void reset_signals()
+{
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number)
+        ::signal(signal_number, SIG_DFL);
+    sigset_t empty;
+    sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
 }
 
 Error exec_command(const std::string &path, const spec::Process &process,

@@ -44,6 +44,12 @@ Status forbid_new_privileges(const spec::Process &process);
 // executable) or 1.
 Result<std::string> prepare_command(const spec::Process &process, int &failure_status);
 
+// argv or envp for execve: pointers into `strings`, which must outlive them, and a nullptr.
+std::vector<char *> c_strings(const std::vector<std::string> &strings);
+
+// Dispositions set to "ignore" and a blocked mask survive execve; the program gets neither.
+void reset_signals();
+
 // Sets the process's umask, closes every fd above 2 on exec except `passed_fds`, resets signal
 // dispositions and mask, loads the seccomp filter if it waits for this point, and execs.
 // Returns only on failure, with the exit status it calls for (127: not found, 126: not

@@ -23,6 +23,7 @@ Result<int> run_detached(const spec::Bundle &bundle, const RunOptions &options)
     auto container = TRY(NewContainer::create(bundle, create));
     TRY(release_first_process(container->store(), container->state()));
     TRY(await_exec(container->channel()));
+    container->run_poststart_hooks();
     TRY(write_pid_file(options.pid_file, container->pid()));
     container->keep();
     return 0;
@@ -52,6 +53,7 @@ Result<int> run_container(const spec::Bundle &bundle, const RunOptions &options)
         TRY(terminal.emplace(std::move(master)).start());
     TRY(release_first_process(container->store(), container->state()));
     TRY(await_exec(container->channel()));
+    container->run_poststart_hooks();
     TRY(write_pid_file(options.pid_file, container->pid()));
     container->unlock();
 

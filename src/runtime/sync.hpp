@@ -7,6 +7,9 @@
 // child reports `ready` once everything but the exec is done, then waits for `start`. Any failure
 // in the child travels back as an `error` with the message and the exit status to use. With
 // process.terminal, a `terminal` message carrying the pty master's fd comes before `ready`.
+// With hooks, the child sends `hooks` once its mounts are made, before pivot_root: the runtime
+// runs the prestart and createRuntime hooks and answers `proceed` with the child's host pid as
+// its text (the child, in a pid namespace of its own, cannot learn it), or kills it.
 #pragma once
 
 #include <optional>
@@ -18,7 +21,8 @@
 
 namespace crunlite::runtime {
 
-enum class SyncKind : unsigned char { ready = 1, start = 2, error = 3, terminal = 4, proceed = 5 };
+enum class SyncKind : unsigned char { ready = 1, start = 2, error = 3, terminal = 4, proceed = 5,
+                                    hooks = 6 };
 
 struct SyncMessage {
     // A constructor rather than an aggregate, so `{kind, status, text}` needs no fd member.

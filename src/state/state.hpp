@@ -4,7 +4,9 @@
 // racing for one id cannot both win. Every command that changes a container holds flock(2) on
 // its directory. `state.json` is written to a temporary file and renamed over the old one, so a
 // reader never sees half of it. `exec.fifo` exists from create until start: the container's
-// first process waits on it (see runtime/init.cpp).
+// first process waits on it (see runtime/init.cpp). `exec.result` is how that process tells
+// `start` why it failed after the wait (a startContainer hook): it holds the fifo open until its
+// exec, so `start` reads either that message or end-of-file.
 //
 // The status is never trusted from the file alone: a container whose first process is gone, or
 // is a zombie, or whose pid now belongs to another process (the start time differs), is stopped.
@@ -24,6 +26,7 @@ namespace crunlite::state {
 
 inline constexpr const char *default_state_root = "/run/crun-lite";
 inline constexpr const char *exec_fifo_name = "exec.fifo";
+inline constexpr const char *exec_result_name = "exec.result";
 
 struct ContainerState {
     std::string oci_version;
