@@ -30,11 +30,17 @@ int features_command(const GlobalOptions &, const Arguments &args)
     if (!parse_flags(options, args, "features", positional, exit_status))
         return exit_status;
 
+    auto hook_names = [] {
+        nlohmann::json names = nlohmann::json::array();
+        for (const auto &kind : spec::hook_kinds)
+            names.push_back(kind.name);
+        return names;
+    };
     nlohmann::json disabled = {{"enabled", false}};
     nlohmann::json features = {
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.2.0"},
-        {"hooks", nlohmann::json::array()},
+        {"hooks", hook_names()},
         {"mountOptions", runtime::known_mount_options()},
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "uts"}},

@@ -286,3 +286,12 @@ TEST_CASE("hooks: a hook gets the state on stdin, stdout and stderr, and no othe
     CHECK(hooks.read("createRuntime.fds") == "0\n1\n2\n3\n");
     CHECK(hooks.read("createContainer.fds") == "0\n1\n2\n3\n");
 }
+
+TEST_CASE("hooks: features lists every kind of hook")
+{
+    auto outcome = crun_lite({"features"});
+    REQUIRE(outcome.status == 0);
+    CHECK(json::parse(outcome.out)["hooks"] ==
+          json({"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+                "poststop"}));
+}
