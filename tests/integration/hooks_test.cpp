@@ -63,6 +63,13 @@ struct HookDir {
         return {{"path", inside ? "/hooks/" + kind + ".sh" : file}};
     }
 
+    void record_every_kind(Bundle &bundle) const
+    {
+        for (const char *kind : all_kinds)
+            bundle.config["hooks"][kind] = {recording_hook(kind)};
+        bundle.write();
+    }
+
     std::string read(const std::string &name) const { return read_text(path() + "/" + name); }
 };
 
@@ -78,15 +85,24 @@ json state_of(const std::string &id)
     return json::parse(outcome.out);
 }
 
+// create fails with exactly `message` and leaves the host as it was.
+void check_create_fails(const Bundle &bundle, const std::string &id, const std::string &message)
+{
+    Removed guard{id};
+    auto before = HostSnapshot::take();
+    auto created = crun_lite_leaving_container({"create", "--bundle", bundle.dir(), id});
+    CHECK(created.status == 1);
+    CHECK(created.err == "crun-lite: create `" + id + "`: " + message + "\n");
+    CHECK(differences(before, HostSnapshot::take()) == "");
+}
+
 } // namespace
 
 TEST_CASE("hooks: every kind runs once, in lifecycle order, with the state and in its namespaces")
 {
     Bundle bundle("exec sleep 100");
     HookDir hooks(bundle);
-    for (const char *kind : all_kinds)
-        bundle.config["hooks"][kind] = {hooks.recording_hook(kind)};
-    bundle.write();
+    hooks.record_every_kind(bundle);
     Removed guard{"hk-order"};
 
     auto created = crun_lite_leaving_container({"create", "--bundle", bundle.dir(), "hk-order"});
@@ -134,9 +150,7 @@ TEST_CASE("hooks: run runs them too, poststop once the container is gone")
 {
     Bundle bundle("echo program >> /hooks/order");
     HookDir hooks(bundle);
-    for (const char *kind : all_kinds)
-        bundle.config["hooks"][kind] = {hooks.recording_hook(kind)};
-    bundle.write();
+    hooks.record_every_kind(bundle);
 
     auto ran = crun_lite({"run", "--bundle", bundle.dir(), "hk-run"});
     REQUIRE_MESSAGE(ran.status == 0, ran.err);
@@ -158,14 +172,9 @@ TEST_CASE("hooks: a failing createRuntime hook fails create, names the hook and 
     bundle.config["hooks"]["createContainer"] = {hooks.recording_hook("createContainer")};
     bundle.config["hooks"]["poststop"] = {hooks.recording_hook("poststop")};
     bundle.write();
-    Removed guard{"hk-fail"};
 
-    auto before = HostSnapshot::take();
-    auto created = crun_lite_leaving_container({"create", "--bundle", bundle.dir(), "hk-fail"});
-    CHECK(created.status == 1);
-    CHECK(created.err == "crun-lite: create `hk-fail`: hooks.createRuntime[1]: `" + failing +
-                             "` exited with status 3\n");
-    CHECK(differences(before, HostSnapshot::take()) == "");
+    check_create_fails(bundle, "hk-fail",
+                       "hooks.createRuntime[1]: `" + failing + "` exited with status 3");
     // What came after it never ran; poststop did, as runc's does after a failed create.
     CHECK(hooks.read("order") == "poststop\n");
 }
@@ -175,14 +184,9 @@ TEST_CASE("hooks: a hook missing from the host fails create with the reason")
     Bundle bundle("exec sleep 100");
     bundle.config["hooks"]["prestart"] = {{{"path", "/nonexistent/hook"}}};
     bundle.write();
-    Removed guard{"hk-missing"};
 
-    auto before = HostSnapshot::take();
-    auto created = crun_lite_leaving_container({"create", "--bundle", bundle.dir(), "hk-missing"});
-    CHECK(created.status == 1);
-    CHECK(created.err == "crun-lite: create `hk-missing`: hooks.prestart[0]: exec "
-                         "`/nonexistent/hook`: No such file or directory\n");
-    CHECK(differences(before, HostSnapshot::take()) == "");
+    check_create_fails(bundle, "hk-missing",
+                       "hooks.prestart[0]: exec `/nonexistent/hook`: No such file or directory");
 }
 
 TEST_CASE("hooks: a hook past its timeout is killed and fails create")
@@ -193,15 +197,11 @@ TEST_CASE("hooks: a hook past its timeout is killed and fails create")
     bundle.config["hooks"]["createRuntime"] = {
         {{"path", "/bin/sleep"}, {"args", {"sleep", seconds}}, {"timeout", 1}}};
     bundle.write();
-    Removed guard{"hk-timeout"};
 
-    auto before = HostSnapshot::take();
-    auto created = crun_lite_leaving_container({"create", "--bundle", bundle.dir(), "hk-timeout"});
-    CHECK(created.status == 1);
-    CHECK(created.err == "crun-lite: create `hk-timeout`: hooks.createRuntime[0]: `/bin/sleep` "
-                         "ran past its timeout of 1 s and was killed\n");
+    check_create_fails(bundle, "hk-timeout",
+                       "hooks.createRuntime[0]: `/bin/sleep` ran past its timeout of 1 s and was "
+                       "killed");
     CHECK(processes_matching("sleep " + seconds).empty());
-    CHECK(differences(before, HostSnapshot::take()) == "");
 }
 
 TEST_CASE("hooks: a failing startContainer hook fails start and stops the container")
