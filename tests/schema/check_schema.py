@@ -4,7 +4,8 @@
 Usage: check_schema.py REPO_TOP
 
 Every *.json under bundles/ and tests/ is a config that crun-lite is meant to accept, except
-those below a directory named `bad` or `invalid`: they are wrong on purpose. Prints one line
+those below a directory named `bad`, `invalid` or `bad-input`: they are wrong on
+purpose (bad-input holds test cases, not configs). Prints one line
 per file and a closing `schema: N passed, M failed`; exits non-zero on any failure, and when
 no file was checked at all (a moved directory must not turn into a silent pass).
 """
@@ -21,7 +22,7 @@ except ImportError:
 
 SCHEMA = Path("schema") / "config.schema.json"
 SEARCHED = ("bundles", "tests")
-SKIPPED_DIRS = {"bad", "invalid"}
+SKIPPED_DIRS = {"bad", "invalid", "bad-input"}
 
 
 class DuplicateKey(ValueError):
