@@ -687,8 +687,9 @@ TEST_CASE("lifecycle: kill --all reaches every process in the container")
         Containers guard{variant.id};
         create_and_start(variant.id, bundle, shared);
 
+        // A background job may still be a forked sh, not yet `sleep`, when ready is written.
+        CHECK(eventually([&] { return processes_running("sleep " + variant.sleeps).size() == 3; }));
         auto sleepers = processes_running("sleep " + variant.sleeps);
-        CHECK(sleepers.size() == 3);
         auto ps = crun_lite({"ps", "--format", "json", variant.id});
         REQUIRE(ps.status == 0);
         auto listed = json::parse(ps.out).get<std::vector<pid_t>>();
