@@ -2,6 +2,9 @@
 //
 // Global options come before the subcommand, as with runc and crun:
 //   crun-lite [--root DIR] [--log FILE] [--log-format text|json] [--debug] <command> [args]
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -9,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "runtime/run.hpp"
+#include "state/default_roots.hpp"
 #include "state/state.hpp"
 #include "sys/process.hpp"
 #include "sys/sealed_self.hpp"
@@ -47,9 +51,11 @@ void print_help()
         std::cout << "  " << command.name << std::string(10 - command.name.size(), ' ')
                   << command.summary << "\n";
     std::cout << "\nGlobal options:\n"
-                 "  --root DIR              state directory (default: /run/crun-lite)\n"
-                 "  --data-root DIR         overlay layers of containers (default: "
-                 "/var/lib/crun-lite)\n"
+                 "  --root DIR              state directory (default: /run/crun-lite; not\n"
+                 "                          root: $XDG_RUNTIME_DIR/crun-lite or /tmp/crun-lite-UID)\n"
+                 "  --data-root DIR         overlay layers of containers (default:\n"
+                 "                          /var/lib/crun-lite; not root: $XDG_DATA_HOME/crun-lite\n"
+                 "                          or ~/.local/share/crun-lite)\n"
                  "  --log FILE              write the log to FILE instead of stderr\n"
                  "  --log-format text|json  log line format (default: text)\n"
                  "  --debug                 log every step\n"
@@ -76,6 +82,27 @@ bool take_value(int argc, char **argv, int &index, std::string_view name, std::s
     return false;
 }
 
+// The roots not given on the command line, by who runs crun-lite (state/default_roots.hpp).
+// Returns what went wrong, or "".
+std::string fill_default_roots(GlobalOptions &global)
+{
+    uid_t euid = ::geteuid();
+    if (global.state_root.empty()) {
+        auto root = crunlite::state::state_root_for(euid, std::getenv("XDG_RUNTIME_DIR"));
+        if (!root)
+            return root.error().render();
+        global.state_root = *root;
+    }
+    if (global.data_root.empty()) {
+        auto root = crunlite::state::data_root_for(euid, std::getenv("XDG_DATA_HOME"),
+                                                       std::getenv("HOME"));
+        if (!root)
+            return root.error().render();
+        global.data_root = *root;
+    }
+    return "";
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -83,8 +110,6 @@ int main(int argc, char **argv)
     // Before anything is opened: which fds are the caller's to pass (--preserve-fds).
     crunlite::sys::record_inherited_fds();
     GlobalOptions global;
-    global.state_root = crunlite::state::default_state_root;
-    global.data_root = crunlite::runtime::default_data_root;
     crunlite::log::Options log_options;
     std::string log_format = "text";
 
@@ -117,6 +142,10 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (auto failed = fill_default_roots(global); !failed.empty()) {
+        std::cerr << "crun-lite: " << failed << "\n";
+        return 1;
+    }
     // Later commands may run from another directory; the roots must name the same place.
     std::error_code ignored;
     global.state_root = std::filesystem::absolute(global.state_root, ignored);

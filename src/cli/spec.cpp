@@ -34,7 +34,7 @@ int spec_command(const GlobalOptions &, const Arguments &args)
                              "is never written (the overlay annotation).");
     options.add_options()
         ("b,bundle", "bundle directory to write config.json into", cxxopts::value<std::string>()->default_value("."))
-        ("rootless", "a config for a non-root user (not supported yet)")
+        ("rootless", "a config for a user who is not root: a user namespace mapping your uid and gid to root, no network namespace")
         ("h,help", "show this help");
 
     cxxopts::ParseResult flags;
@@ -52,11 +52,11 @@ int spec_command(const GlobalOptions &, const Arguments &args)
         return report_usage("spec", "unexpected argument `" + flags.unmatched()[0] + "`");
 
     std::string path = flags["bundle"].as<std::string>() + "/config.json";
-    if (flags.count("rootless"))
-        return report_failure("spec", path,
-                              Error::message("--rootless: user namespaces are not supported yet"));
-
-    auto config = spec::generate_config({});
+    spec::GenerateOptions generate;
+    generate.rootless = flags.count("rootless") > 0;
+    generate.uid = ::geteuid();
+    generate.gid = ::getegid();
+    auto config = spec::generate_config(generate);
     if (auto written = write_new_file(path, config.dump(2) + "\n"); !written)
         return report_failure("spec", path, written.error());
     return 0;

@@ -9,10 +9,13 @@
 #include <unistd.h>
 
 #include "runtime/hooks.hpp"
+#include "runtime/mount_options.hpp"
 #include "runtime/terminal.hpp"
+#include "runtime/user_namespace.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
+#include "util/path.hpp"
 #include "util/time.hpp"
 
 namespace crunlite::runtime {
@@ -75,11 +78,27 @@ Status enter_pid_namespace_for_child(LaunchPlan &plan)
     return Ok{};
 }
 
-// <data_root>/<id>/{upper,work,rootfs}. The upper dir takes the image root's mode and owner,
-// because overlayfs shows the upper dir's attributes for the container's `/`. `made_dir` names
-// the directory once this call made it, and so owns it.
-Status prepare_layers(const std::string &data_root, const std::string &image, LaunchPlan &plan,
-                      std::string &made_dir)
+// Who owns the layers: the image root's owner without a user namespace; with one, the host
+// ids of the container's root, who mounts the overlay and writes through it.
+struct LayerOwner {
+    uid_t uid;
+    gid_t gid;
+};
+
+LayerOwner layer_owner(const spec::Config &config, const struct stat &image_root)
+{
+    if (!config.creates_namespace(spec::NamespaceType::user))
+        return {image_root.st_uid, image_root.st_gid};
+    // Validation made sure that container id 0 is mapped.
+    return {host_id_of(config.linux.uid_mappings, 0).value_or(0),
+            host_id_of(config.linux.gid_mappings, 0).value_or(0)};
+}
+
+// <data_root>/<id>/{upper,work,rootfs}. The upper dir takes the image root's mode, because
+// overlayfs shows the upper dir's attributes for the container's `/`. `made_dir` names the
+// directory once this call made it, and so owns it.
+Status prepare_layers(const std::string &data_root, const spec::Config &config,
+                      const std::string &image, LaunchPlan &plan, std::string &made_dir)
 {
     struct stat image_root {};
     if (::stat(image.c_str(), &image_root) != 0)
@@ -92,14 +111,74 @@ Status prepare_layers(const std::string &data_root, const std::string &image, La
     made_dir = dir;
 
     plan.overlay = true;
-    plan.layers = {image, dir + "/upper", dir + "/work"};
+    plan.layers = {dir, image, dir + "/upper", dir + "/work"};
     plan.root_dir = dir + "/rootfs";
     for (const auto &sub : {plan.layers.upper, plan.layers.work, plan.root_dir})
         if (::mkdir(sub.c_str(), 0700) != 0)
             return Error::from_errno("create `" + sub + "`");
-    if (::chmod(plan.layers.upper.c_str(), image_root.st_mode & 07777) != 0 ||
-        ::chown(plan.layers.upper.c_str(), image_root.st_uid, image_root.st_gid) != 0)
+    if (::chmod(plan.layers.upper.c_str(), image_root.st_mode & 07777) != 0)
         return Error::from_errno("give `" + plan.layers.upper + "` the image root's mode");
+    LayerOwner owner = layer_owner(config, image_root);
+    for (const auto &owned : {dir, plan.layers.upper, plan.layers.work})
+        if (::chown(owned.c_str(), owner.uid, owner.gid) != 0)
+            return Error::from_errno("give `" + owned + "` to uid " + std::to_string(owner.uid));
+    return Ok{};
+}
+
+// A root-owned image seen from a user namespace that maps host root to nothing would show
+// every file as nobody's, and copy-up into the upper dir would fail: the lower layer is then
+// the image idmapped by the container's own mapping. An image already owned by mapped ids (a
+// rootless user's copy, an image chowned for the mapping) is used as it is.
+bool wants_idmapped_image(const spec::Config &config, const std::string &image)
+{
+    if (!config.creates_namespace(spec::NamespaceType::user) || ::geteuid() != 0)
+        return false;
+    struct stat image_root {};
+    if (::stat(image.c_str(), &image_root) != 0)
+        return false;
+    return !maps_host_id(config.linux.uid_mappings, image_root.st_uid);
+}
+
+// Idmapped trees are made here, by the runtime in the host's user namespace: only there may
+// mount_setattr set an idmap on the host's filesystems. The child attaches them.
+Status prepare_idmapped_trees(const spec::Bundle &bundle, LaunchPlan &plan)
+{
+    const spec::Config &config = bundle.config;
+    UniqueFd container_mapping;
+    auto container_namespace = [&]() -> Result<int> {
+        if (!container_mapping)
+            container_mapping = TRY(make_mapping_namespace(config.linux.uid_mappings,
+                                                           config.linux.gid_mappings));
+        return container_mapping.get();
+    };
+
+    if (plan.overlay && wants_idmapped_image(config, bundle.rootfs)) {
+        int userns = TRY(container_namespace());
+        plan.idmapped_image =
+            TRY_CONTEXT(make_idmapped_tree(bundle.rootfs, userns, true, true), "root.path");
+    }
+    plan.idmapped_mounts.resize(config.mounts.size());
+    for (size_t i = 0; i < config.mounts.size(); ++i) {
+        const spec::Mount &mount = config.mounts[i];
+        MountOptions options = parse_mount_options(mount.options);
+        bool has_mappings = !mount.uid_mappings.empty();
+        if (!options.idmap && !has_mappings)
+            continue;
+        // Its own mappings, or with a bare `idmap` the container's.
+        UniqueFd own_mapping;
+        int userns = -1;
+        if (has_mappings) {
+            own_mapping = TRY(make_mapping_namespace(mount.uid_mappings, mount.gid_mappings));
+            userns = own_mapping.get();
+        } else {
+            userns = TRY(container_namespace());
+        }
+        bool copy_submounts = options.recursive || mount.type == "rbind";
+        std::string source = join_path(bundle.dir, mount.source);
+        plan.idmapped_mounts[i] = TRY_CONTEXT(
+            make_idmapped_tree(source, userns, copy_submounts, options.recursive_idmap),
+            "mounts[" + std::to_string(i) + "]");
+    }
     return Ok{};
 }
 
@@ -188,7 +267,8 @@ Status NewContainer::make(const spec::Bundle &bundle)
         state_.layers_dir = options_.data_root + "/" + options_.id;
     TRY(store_.save(state_));
     if (bundle.config.wants_overlay())
-        TRY(prepare_layers(options_.data_root, bundle.rootfs, plan, layers_dir_));
+        TRY(prepare_layers(options_.data_root, bundle.config, bundle.rootfs, plan, layers_dir_));
+    TRY(prepare_idmapped_trees(bundle, plan));
     TRY(spawn(plan));
     TRY(store_.save(state_));
     TRY(await_ready());
@@ -274,8 +354,10 @@ void NewContainer::run_poststart_hooks()
 }
 
 // What the runtime does to the new process from outside, while it waits for `proceed`.
-Status NewContainer::prepare_child(const LaunchPlan &)
+Status NewContainer::prepare_child(const LaunchPlan &plan)
 {
+    if (plan.clone_flags & CLONE_NEWUSER)
+        TRY(write_id_maps(pid_, plan.bundle->config.linux));
     return Ok{};
 }
 

@@ -20,7 +20,6 @@
 
 namespace crunlite::runtime {
 
-inline constexpr const char *default_data_root = "/var/lib/crun-lite";
 
 struct CreateOptions {
     std::string id;

@@ -75,6 +75,19 @@ Status make_device_nodes(int dev_fd)
     return Ok{};
 }
 
+// A user namespace may not mknod: each device is the host's node, bound onto an empty file.
+Status bind_host_devices(int root_fd)
+{
+    for (const auto &device : default_devices) {
+        std::string path = std::string("/dev/") + device.name;
+        auto target = TRY(sys::make_file_in_root(root_fd, path, 0666));
+        if (::mount(path.c_str(), sys::fd_path(target.get()).c_str(), nullptr, MS_BIND,
+                    nullptr) != 0)
+            return Error::from_errno("bind the host's `" + path + "`");
+    }
+    return Ok{};
+}
+
 Status make_device_links(int dev_fd)
 {
     for (const auto &link : default_links) {
@@ -105,7 +118,10 @@ Status populate_dev(int root_fd, const spec::Config &config)
                           "mode=755,size=65536k"));
 
     auto dev = TRY(sys::open_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY));
-    TRY(make_device_nodes(dev.get()));
+    if (config.creates_namespace(spec::NamespaceType::user))
+        TRY(bind_host_devices(root_fd));
+    else
+        TRY(make_device_nodes(dev.get()));
     TRY(make_device_links(dev.get()));
 
     if (!mount_at(config, "/dev/pts"))

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,10 +25,36 @@
 namespace crunlite::runtime {
 namespace {
 
-// Every namespace a container may have of its own, but pid (entered before the clone) and user
-// (crun-lite makes none yet).
-constexpr int joined_namespaces = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET |
-                                  CLONE_NEWCGROUP;
+// Every namespace a container may have of its own, but pid (entered before the clone).
+struct JoinedNamespace {
+    const char *name; // in /proc/PID/ns
+    int flag;
+};
+constexpr JoinedNamespace joinable_namespaces[] = {
+    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
+};
+
+bool same_file(const std::string &first, const std::string &second)
+{
+    struct stat a {}, b {};
+    return ::stat(first.c_str(), &a) == 0 && ::stat(second.c_str(), &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// The namespaces the container does not share with the runtime. Only those are joined: from a
+// container's user namespace, joining one of the host's (its network, when it has none of its
+// own) would need privileges over the host's user namespace, which a rootless runtime lacks.
+// setns(2) on a pidfd enters the user namespace first, so the others are then permitted.
+int namespaces_to_join(pid_t container_pid)
+{
+    int flags = 0;
+    for (const auto &ns : joinable_namespaces)
+        if (!same_file("/proc/" + std::to_string(container_pid) + "/ns/" + ns.name,
+                       std::string("/proc/self/ns/") + ns.name))
+            flags |= ns.flag;
+    return flags;
+}
 
 Result<UniqueFd> open_running_container(const state::StateStore &store,
                                         const state::ContainerState &state)
@@ -53,7 +80,8 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 }
 
 // The child: into the container, then the program. Never returns.
-[[noreturn]] void exec_child(int container_pidfd, const spec::Process &process,
+[[noreturn]] void exec_child(int container_pidfd, int joined_namespaces,
+                             const spec::Process &process,
                              const std::vector<int> &passed_fds, int runtime_pidfd,
                              const std::optional<SeccompProgram> &seccomp, SyncChannel &channel)
 {
@@ -111,6 +139,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
         TRY(relay.install());
     auto [parent_end, child_end] = TRY(make_sync_channels());
 
+    int joined = namespaces_to_join(state.pid);
     // The pid namespace applies to children only: the runtime itself stays where it is.
     if (::setns(container.get(), CLONE_NEWPID) != 0)
         return Error::from_errno("enter the container's pid namespace");
@@ -124,7 +153,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     pid_t pid = TRY(sys::clone_with_flags(0, &pidfd));
     if (pid == 0) {
         parent_end.close();
-        exec_child(container.get(), process, passed, runtime.get(), seccomp, child_end);
+        exec_child(container.get(), joined, process, passed, runtime.get(), seccomp, child_end);
     }
     child_end.close();
     ScopeExit stop_child([&] {

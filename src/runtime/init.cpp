@@ -29,6 +29,7 @@
 #include "runtime/sync.hpp"
 #include "runtime/sysctl.hpp"
 #include "runtime/terminal.hpp"
+#include "runtime/user_namespace.hpp"
 #include "sys/paths.hpp"
 #include "util/log.hpp"
 
@@ -79,12 +80,13 @@ Status run_create_hooks(const spec::Hooks &hooks, SyncChannel &channel, HookCont
     return run_own_hooks("createContainer", hooks.create_container, context, "creating");
 }
 
-Status build_root(const LaunchPlan &plan, SyncChannel &channel, HookContext &hook_context)
+Status build_root(const LaunchPlan &plan, int layers_fd, SyncChannel &channel,
+                  HookContext &hook_context)
 {
     const spec::Config &config = plan.bundle->config;
     TRY(isolate_mount_propagation());
-    auto root = TRY(mount_root(plan));
-    TRY(mount_config_mounts(root.get(), *plan.bundle));
+    auto root = TRY(mount_root(plan, layers_fd));
+    TRY(mount_config_mounts(root.get(), plan));
     TRY(populate_dev(root.get(), config));
     // Sysctls first: readonlyPaths usually holds /proc/sys.
     TRY(write_sysctls(root.get(), config.linux.sysctl));
@@ -137,14 +139,15 @@ Status make_cwd(const std::string &cwd)
     return Ok{};
 }
 
-Status set_up(const LaunchPlan &plan, SyncChannel &channel, HookContext &hook_context)
+Status set_up(const LaunchPlan &plan, int layers_fd, SyncChannel &channel,
+              HookContext &hook_context)
 {
     const spec::Config &config = plan.bundle->config;
     // Through the host's /proc: the container's may not be mounted, or be the image's own files.
     if (config.process)
         TRY(set_oom_score_adj(*config.process));
     TRY(join_namespaces(plan));
-    TRY(build_root(plan, channel, hook_context));
+    TRY(build_root(plan, layers_fd, channel, hook_context));
     TRY(set_names(config));
     if (plan.clone_flags & CLONE_NEWNET)
         TRY(bring_up_loopback());
@@ -238,10 +241,20 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     wait_to_proceed(channel);
     exec_result_fd = plan.exec_result_fd;
     HookContext hook_context{*plan.state};
+    // Opened in the container's mount namespace while the process still has the host's ids:
+    // as root of a new user namespace it may not search a data root closed to others.
+    UniqueFd layers;
+    if (plan.overlay)
+        layers.reset(::open(plan.layers.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (plan.overlay && !layers)
+        fail(channel, Error::from_errno("open `" + plan.layers.dir + "`"), 1);
+    if (plan.clone_flags & CLONE_NEWUSER)
+        if (auto status = become_namespace_root(); !status)
+            fail(channel, status.error(), 1);
     // Device nodes and mount points get exactly the modes asked for.
     hook_context.umask = ::umask(0);
 
-    if (auto status = set_up(plan, channel, hook_context); !status)
+    if (auto status = set_up(plan, layers.get(), channel, hook_context); !status)
         fail(channel, status.error(), 1);
     if (!plan.bundle->config.process)
         hold_namespaces(plan, channel);

@@ -23,6 +23,7 @@ struct NamespaceJoin {
 };
 
 struct OverlayLayers {
+    std::string dir;   // <data_root>/<id>: holds upper, work and rootfs, the mount point
     std::string lower; // the image: never written
     std::string upper; // this container's writes
     std::string work;  // overlayfs's scratch dir, on the same filesystem as upper
@@ -39,6 +40,11 @@ struct LaunchPlan {
     std::string root_dir;
     bool overlay = false;
     OverlayLayers layers; // only in overlay mode
+    // With a user namespace whose ids do not cover the image's owner: the image, detached, its
+    // owners shown as the container's mapping gives them (the overlay's lower layer).
+    UniqueFd idmapped_image;
+    // Per config mount: a detached idmapped copy of its source, or no fd.
+    std::vector<UniqueFd> idmapped_mounts;
 
     uint64_t clone_flags = 0;            // CLONE_NEW* for the namespaces to create
     std::vector<NamespaceJoin> joins;    // namespaces to enter, pid already entered by the parent

@@ -96,6 +96,11 @@ MountOptions parse_mount_options(const std::vector<std::string> &options)
             result.recursive = result.recursive || option == "rbind";
             continue;
         }
+        if (option == "idmap" || option == "ridmap") {
+            result.idmap = true;
+            result.recursive_idmap = result.recursive_idmap || option == "ridmap";
+            continue;
+        }
         if (apply_flag_option(option, result) || apply_propagation_option(option, result))
             continue;
         if (!result.data.empty())
@@ -107,7 +112,7 @@ MountOptions parse_mount_options(const std::vector<std::string> &options)
 
 std::vector<std::string> known_mount_options()
 {
-    std::vector<std::string> names = {"bind", "rbind"};
+    std::vector<std::string> names = {"bind", "rbind", "idmap", "ridmap"};
     for (const auto &known : flag_options)
         names.emplace_back(known.name);
     for (const auto &known : propagation_options)

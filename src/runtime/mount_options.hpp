@@ -12,6 +12,8 @@ struct MountOptions {
     unsigned long propagation = 0; // MS_PRIVATE, MS_SLAVE, ... (| MS_REC), applied afterwards
     bool bind = false;             // `bind` or `rbind`
     bool recursive = false;        // `rbind`
+    bool idmap = false;            // `idmap` or `ridmap`: an idmapped mount
+    bool recursive_idmap = false;  // `ridmap`: its submounts too
     std::string data;              // everything else, comma-joined, for the filesystem
 };
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "runtime/command_lookup.hpp"
+#include "runtime/user_namespace.hpp"
 #include "spec/kernel_names.hpp"
 
 namespace crunlite::runtime {
@@ -126,11 +127,21 @@ Status raise_ambient(uint64_t ambient, int last_capability)
     return Ok{};
 }
 
-Status switch_ids(const spec::User &user)
+Status set_additional_groups(const spec::User &user)
 {
+    // A rootless container with a single gid mapping has setgroups denied for good; with no
+    // groups asked for there is nothing to set, as with runc.
+    if (user.additional_gids.empty() && setgroups_denied())
+        return Ok{};
     std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
     if (::setgroups(groups.size(), groups.data()) != 0)
         return Error::from_errno("set additional groups");
+    return Ok{};
+}
+
+Status switch_ids(const spec::User &user)
+{
+    TRY(set_additional_groups(user));
     if (::setresgid(user.gid, user.gid, user.gid) != 0)
         return Error::from_errno("set gid " + std::to_string(user.gid));
     if (::setresuid(user.uid, user.uid, user.uid) != 0)

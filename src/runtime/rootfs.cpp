@@ -1,6 +1,8 @@
 #include "runtime/rootfs.hpp"
 
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -55,20 +57,65 @@ Result<UniqueFd> make_mount_point(int root_fd, const std::string &destination,
     return sys::make_directories_in_root(root_fd, destination, 0755);
 }
 
-Status bind_mount(const spec::Mount &mount, const MountOptions &options, int root_fd,
-                  const std::string &source, const std::string &destination)
+// What mounting one config mount needs besides the mount itself.
+struct MountContext {
+    int root_fd;
+    const std::string &bundle_dir;
+    bool user_namespace; // remounts must keep the flags the kernel locked on the source
+    int idmapped_tree;   // a detached idmapped copy of the source to attach, or -1
+};
+
+// The per-mount flags a remount would otherwise clear.
+unsigned long flags_to_keep(const struct statvfs &info)
 {
-    auto target = TRY(make_mount_point(root_fd, destination, source));
+    unsigned long keep = 0;
+    if (info.f_flag & ST_NOSUID)
+        keep |= MS_NOSUID;
+    if (info.f_flag & ST_NODEV)
+        keep |= MS_NODEV;
+    if (info.f_flag & ST_NOEXEC)
+        keep |= MS_NOEXEC;
+    return keep;
+}
+
+// Binding a mount of the host's into a user namespace locks its flags: a remount that would
+// clear nosuid, nodev, noexec or ro fails, so they are carried over, as runc does.
+Result<unsigned long> locked_flags(int mounted_fd)
+{
+    struct statvfs info {};
+    if (::fstatvfs(mounted_fd, &info) != 0)
+        return Error::from_errno("statvfs");
+    return flags_to_keep(info) | ((info.f_flag & ST_RDONLY) ? MS_RDONLY : 0);
+}
+
+Status attach_idmapped_tree(int tree_fd, int target_fd, const std::string &destination)
+{
+    if (::syscall(SYS_move_mount, tree_fd, "", target_fd, "",
+                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        return Error::from_errno("attach the idmapped mount on `" + destination + "`");
+    return Ok{};
+}
+
+Status bind_mount(const spec::Mount &mount, const MountOptions &options,
+                  const MountContext &context, const std::string &source,
+                  const std::string &destination)
+{
+    auto target = TRY(make_mount_point(context.root_fd, destination, source));
     unsigned long flags = MS_BIND | (options.recursive ? MS_REC : 0);
-    if (::mount(source.c_str(), sys::fd_path(target.get()).c_str(), nullptr, flags, nullptr) != 0)
+    if (context.idmapped_tree >= 0)
+        TRY(attach_idmapped_tree(context.idmapped_tree, target.get(), destination));
+    else if (::mount(source.c_str(), sys::fd_path(target.get()).c_str(), nullptr, flags,
+                     nullptr) != 0)
         return Error::from_errno("bind `" + mount.source + "` to `" + destination + "`");
 
     // A bind mount ignores flags on the first call: they take a remount of the new mount, which
     // the destination now resolves to.
     if (options.flags == 0)
         return Ok{};
-    auto mounted = TRY(sys::open_in_root(root_fd, destination, O_PATH));
+    auto mounted = TRY(sys::open_in_root(context.root_fd, destination, O_PATH));
     unsigned long remount = MS_BIND | MS_REMOUNT | options.flags;
+    if (context.user_namespace)
+        remount |= TRY_CONTEXT(locked_flags(mounted.get()), "read the flags of `" + destination + "`");
     if (::mount(nullptr, sys::fd_path(mounted.get()).c_str(), nullptr, remount, nullptr) != 0)
         return Error::from_errno("remount `" + destination + "` with its options");
     return Ok{};
@@ -96,7 +143,7 @@ Status apply_propagation(const MountOptions &options, int root_fd, const std::st
     return Ok{};
 }
 
-Status mount_one(const spec::Mount &mount, int root_fd, const std::string &bundle_dir)
+Status mount_one(const spec::Mount &mount, const MountContext &context)
 {
     MountOptions options = parse_mount_options(mount.options);
     std::string destination = container_destination(mount);
@@ -107,12 +154,12 @@ Status mount_one(const spec::Mount &mount, int root_fd, const std::string &bundl
     if (is_bind(mount, options)) {
         MountOptions bind_options = options;
         bind_options.recursive = options.recursive || mount.type == "rbind";
-        std::string source = join_path(bundle_dir, mount.source);
-        TRY(bind_mount(mount, bind_options, root_fd, source, destination));
+        std::string source = join_path(context.bundle_dir, mount.source);
+        TRY(bind_mount(mount, bind_options, context, source, destination));
     } else {
-        TRY(filesystem_mount(mount, options, root_fd, destination));
+        TRY(filesystem_mount(mount, options, context.root_fd, destination));
     }
-    return apply_propagation(options, root_fd, destination);
+    return apply_propagation(options, context.root_fd, destination);
 }
 
 } // namespace
@@ -124,34 +171,57 @@ Status isolate_mount_propagation()
     return Ok{};
 }
 
-Result<UniqueFd> mount_root(const LaunchPlan &plan)
+bool in_user_namespace(const LaunchPlan &plan)
 {
-    if (plan.overlay) {
-        std::string data = "lowerdir=" + escape_overlay_path(plan.layers.lower) +
-                           ",upperdir=" + escape_overlay_path(plan.layers.upper) +
-                           ",workdir=" + escape_overlay_path(plan.layers.work);
-        log::debug("mount overlay on `" + plan.root_dir + "`: " + data);
-        if (::mount("overlay", plan.root_dir.c_str(), "overlay", 0, data.c_str()) != 0)
-            return Error::from_errno("mount overlay of image `" + plan.layers.lower + "` on `" +
-                                     plan.root_dir + "`");
-    } else {
+    return plan.clone_flags & CLONE_NEWUSER;
+}
+
+Result<UniqueFd> mount_root(const LaunchPlan &plan, int layers_fd)
+{
+    if (!plan.overlay) {
         // pivot_root needs the new root to be a mount point of its own.
         if (::mount(plan.root_dir.c_str(), plan.root_dir.c_str(), nullptr, MS_BIND | MS_REC,
                     nullptr) != 0)
             return Error::from_errno("bind root `" + plan.root_dir + "` onto itself");
+        UniqueFd root(::open(plan.root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!root)
+            return Error::from_errno("open root `" + plan.root_dir + "`");
+        return root;
     }
 
-    UniqueFd root(::open(plan.root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::string layers = sys::fd_path(layers_fd);
+    std::string mount_point = layers + "/rootfs";
+    std::string lower = plan.layers.lower;
+    if (plan.idmapped_image) {
+        // Under the overlay, on its own mount point: overlayfs takes no detached layer.
+        auto target = TRY(sys::open_in_root(layers_fd, "rootfs", O_PATH));
+        TRY(attach_idmapped_tree(plan.idmapped_image.get(), target.get(), "rootfs"));
+        lower = mount_point;
+    }
+    std::string data = "lowerdir=" + escape_overlay_path(lower) + ",upperdir=" + layers +
+                       "/upper,workdir=" + layers + "/work";
+    // In a user namespace overlayfs may keep its metadata only in user.* xattrs.
+    if (in_user_namespace(plan))
+        data += ",userxattr";
+    log::debug("mount overlay on `" + plan.root_dir + "`: " + data);
+    if (::mount("overlay", mount_point.c_str(), "overlay", 0, data.c_str()) != 0)
+        return Error::from_errno("mount overlay of image `" + plan.layers.lower + "` on `" +
+                                 plan.root_dir + "`");
+
+    UniqueFd root(::open(mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root)
         return Error::from_errno("open root `" + plan.root_dir + "`");
     return root;
 }
 
-Status mount_config_mounts(int root_fd, const spec::Bundle &bundle)
+Status mount_config_mounts(int root_fd, const LaunchPlan &plan)
 {
-    const auto &mounts = bundle.config.mounts;
-    for (size_t i = 0; i < mounts.size(); ++i)
-        TRY_CONTEXT(mount_one(mounts[i], root_fd, bundle.dir), "mounts[" + std::to_string(i) + "]");
+    const auto &mounts = plan.bundle->config.mounts;
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        int idmapped = i < plan.idmapped_mounts.size() ? plan.idmapped_mounts[i].get() : -1;
+        MountContext context{root_fd, plan.bundle->dir, in_user_namespace(plan), idmapped};
+        TRY_CONTEXT(mount_one(mounts[i], context), "mounts[" + std::to_string(i) + "]");
+    }
     return Ok{};
 }
 
@@ -191,13 +261,7 @@ Status make_root_readonly()
         return Error::from_errno("statvfs `/`");
 
     // A remount replaces the per-mount flags, so the ones already set are carried over.
-    unsigned long keep = 0;
-    if (info.f_flag & ST_NOSUID)
-        keep |= MS_NOSUID;
-    if (info.f_flag & ST_NODEV)
-        keep |= MS_NODEV;
-    if (info.f_flag & ST_NOEXEC)
-        keep |= MS_NOEXEC;
+    unsigned long keep = flags_to_keep(info);
     if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr) != 0)
         return Error::from_errno("remount `/` read-only");
     return Ok{};

@@ -18,11 +18,12 @@ namespace crunlite::runtime {
 Status isolate_mount_propagation();
 
 // Mounts the container's root at plan.root_dir (overlay of the image, or a bind of root.path)
-// and returns an O_PATH fd of it.
-Result<UniqueFd> mount_root(const LaunchPlan &plan);
+// and returns an O_PATH fd of it. `layers_fd`: plan.layers.dir, opened in the container's mount
+// namespace (overlay mode only).
+Result<UniqueFd> mount_root(const LaunchPlan &plan, int layers_fd);
 
 // Mounts config.json's `mounts`, in order, each destination resolved inside the root.
-Status mount_config_mounts(int root_fd, const spec::Bundle &bundle);
+Status mount_config_mounts(int root_fd, const LaunchPlan &plan);
 
 // Makes the root fd the process's `/` and drops the old root entirely.
 Status pivot_into(int root_fd);

@@ -24,11 +24,22 @@ struct Namespace {
     std::string path; // empty: create a new namespace; otherwise join the one at this path
 };
 
+// One line of a user namespace's uid_map or gid_map: `size` ids from `container_id` on are
+// `host_id` on. For a mount (an idmapped mount), container_id is the id on the source
+// filesystem and host_id the id the mount shows it as, as the kernel reads a map.
+struct IdMapping {
+    uint32_t container_id = 0;
+    uint32_t host_id = 0;
+    uint32_t size = 0;
+};
+
 struct Mount {
     std::string destination;
     std::string type;
     std::string source;
     std::vector<std::string> options;
+    std::vector<IdMapping> uid_mappings = {}; // an idmapped bind mount
+    std::vector<IdMapping> gid_mappings = {};
 };
 
 struct User {
@@ -141,6 +152,8 @@ struct Seccomp {
 
 struct Linux {
     std::vector<Namespace> namespaces;
+    std::vector<IdMapping> uid_mappings;       // for a new user namespace
+    std::vector<IdMapping> gid_mappings;
     std::vector<std::string> masked_paths;     // hidden: an empty tmpfs or /dev/null on top
     std::vector<std::string> readonly_paths;   // bound onto themselves, read-only, recursively
     std::map<std::string, std::string> sysctl; // key as written ("net.ipv4.ip_forward")
@@ -173,6 +186,14 @@ struct Config {
     {
         for (const auto &ns : linux.namespaces)
             if (ns.type == type)
+                return true;
+        return false;
+    }
+
+    bool creates_namespace(NamespaceType type) const
+    {
+        for (const auto &ns : linux.namespaces)
+            if (ns.type == type && ns.path.empty())
                 return true;
         return false;
     }

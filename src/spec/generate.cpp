@@ -23,7 +23,7 @@ json make_mount(const char *destination, const char *type, const char *source,
 
 // The filesystems a Linux program expects to find. /dev is a small tmpfs rather than the
 // host's /dev; the runtime fills in the standard device nodes itself.
-json default_mounts()
+json default_mounts(bool rootless)
 {
     return json::array({
         make_mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
@@ -33,19 +33,38 @@ json default_mounts()
         make_mount("/dev/shm", "tmpfs", "shm",
                    {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
         make_mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
-        make_mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+        rootless ? make_mount("/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"})
+                 : make_mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
     });
 }
 
-// No user namespace: crun-lite does not map ids yet. No cgroup namespace: the default config
-// mounts no cgroup filesystem, so one would isolate nothing the container can see.
-json default_namespaces()
+// No cgroup namespace: the default config mounts no cgroup filesystem, so one would isolate
+// nothing the container can see.
+json default_namespaces(bool rootless)
 {
     json namespaces = json::array();
     for (auto type : {NamespaceType::pid, NamespaceType::network, NamespaceType::ipc,
-                      NamespaceType::uts, NamespaceType::mount})
+                      NamespaceType::uts, NamespaceType::mount, NamespaceType::user}) {
+        if ((type == NamespaceType::network && rootless) ||
+            (type == NamespaceType::user && !rootless))
+            continue;
         namespaces.push_back({{"type", namespace_type_name(type)}});
+    }
     return namespaces;
+}
+
+json single_mapping(uint32_t id)
+{
+    return json::array({{{"containerID", 0}, {"hostID", id}, {"size", 1}}});
+}
+
+json rootless_linux(const GenerateOptions &options)
+{
+    return {
+        {"namespaces", default_namespaces(true)},
+        {"uidMappings", single_mapping(options.uid)},
+        {"gidMappings", single_mapping(options.gid)},
+    };
 }
 
 } // namespace
@@ -66,8 +85,9 @@ json generate_config(const GenerateOptions &options)
         {"root", {{"path", options.root_path}, {"readonly", false}}},
         {"process", process},
         {"hostname", options.hostname},
-        {"mounts", default_mounts()},
-        {"linux", {{"namespaces", default_namespaces()}}},
+        {"mounts", default_mounts(options.rootless)},
+        {"linux", options.rootless ? rootless_linux(options)
+                                   : json{{"namespaces", default_namespaces(false)}}},
     };
 
     if (options.overlay)

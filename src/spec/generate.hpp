@@ -6,6 +6,7 @@
 // image at root.path is never written.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,12 @@ struct GenerateOptions {
     std::vector<std::string> args = {"sh"};
     bool overlay = true; // declare root.path an image (the overlay annotation)
     std::string hostname = "crun-lite";
+    // For a user who is not root, as `runc spec --rootless` writes it: a user namespace mapping
+    // only these ids to root, no network namespace (a rootless user cannot plug one in), and
+    // the host's /sys bound, since sysfs mounts only with a network namespace of one's own.
+    bool rootless = false;
+    uint32_t uid = 0; // the user's, mapped to root inside
+    uint32_t gid = 0;
 };
 
 nlohmann::json generate_config(const GenerateOptions &options);

@@ -211,12 +211,8 @@ constexpr std::initializer_list<const char *> unsupported_process_fields = {
     "apparmorProfile", "scheduler", "selinuxLabel", "ioPriority", "execCPUAffinity",
 };
 constexpr std::initializer_list<const char *> unsupported_linux_fields = {
-    "uidMappings", "gidMappings", "timeOffsets", "devices",      "cgroupsPath",
-    "resources",   "mountLabel",  "intelRdt",    "personality",  "memoryPolicy", "netDevices",
-};
-constexpr std::initializer_list<const char *> unsupported_mount_fields = {
-    "uidMappings",
-    "gidMappings",
+    "timeOffsets", "devices",     "cgroupsPath",  "resources", "mountLabel",
+    "intelRdt",    "personality", "memoryPolicy", "netDevices",
 };
 
 // Walks a parsed document into a Config. Every reader takes the JSON path of what it reads, so
@@ -503,7 +499,31 @@ private:
         read_string_member(json, "source", path, mount.source);
         if (auto *options = member(json, "options"))
             read_string_array(*options, child_path(path, "options"), mount.options);
-        note_unsupported(json, unsupported_mount_fields, path);
+        decode_id_mappings(json, "uidMappings", path, mount.uid_mappings);
+        decode_id_mappings(json, "gidMappings", path, mount.gid_mappings);
+    }
+
+    void decode_id_mappings(const Json &object, const char *key, const std::string &parent,
+                            std::vector<IdMapping> &out)
+    {
+        const Json *mappings = member(object, key);
+        std::string path = child_path(parent, key);
+        if (!mappings || !expect_array(*mappings, path))
+            return;
+        for (size_t i = 0; i < mappings->size(); ++i) {
+            std::string element = element_path(path, i);
+            if (!expect_object((*mappings)[i], element))
+                continue;
+            IdMapping &mapping = out.emplace_back();
+            const std::pair<const char *, uint32_t *> fields[] = {
+                {"containerID", &mapping.container_id},
+                {"hostID", &mapping.host_id},
+                {"size", &mapping.size},
+            };
+            for (const auto &[name, value] : fields)
+                if (auto *number = required((*mappings)[i], name, element))
+                    read_u32(*number, child_path(element, name), *value);
+        }
     }
 
     void decode_hooks(const Json &document)
@@ -548,6 +568,8 @@ private:
                 decode_namespace((*namespaces)[i], element_path("linux.namespaces", i));
         }
         Linux &linux_config = config_.linux;
+        decode_id_mappings(*section, "uidMappings", "linux", linux_config.uid_mappings);
+        decode_id_mappings(*section, "gidMappings", "linux", linux_config.gid_mappings);
         if (auto *masked = member(*section, "maskedPaths"))
             read_string_array(*masked, "linux.maskedPaths", linux_config.masked_paths);
         if (auto *readonly = member(*section, "readonlyPaths"))

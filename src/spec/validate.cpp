@@ -115,6 +115,23 @@ bool is_bind_mount(const Mount &mount)
     return mount.type == "bind" || has_option(mount, "bind") || has_option(mount, "rbind");
 }
 
+// The kernel takes at most this many lines in a uid_map or gid_map (since Linux 4.15).
+constexpr size_t max_id_map_lines = 340;
+
+bool maps_container_id(const std::vector<IdMapping> &mappings, uint32_t id)
+{
+    for (const auto &mapping : mappings)
+        if (id >= mapping.container_id && uint64_t{id} < uint64_t{mapping.container_id} + mapping.size)
+            return true;
+    return false;
+}
+
+bool ranges_overlap(uint32_t first, uint32_t second, uint32_t size, uint32_t other_size)
+{
+    return uint64_t{first} < uint64_t{second} + other_size &&
+           uint64_t{second} < uint64_t{first} + size;
+}
+
 constexpr const char *rootfs_propagation_values[] = {
     "shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable",
 };
@@ -384,7 +401,124 @@ private:
             error(path + ".type", "required unless options include bind or rbind");
         if (is_bind_mount(mount))
             check_bind_source(mount.source, path + ".source");
+        check_mount_idmap(mount, path);
         report_unsupported_under(path);
+    }
+
+    // An idmapped mount shows the files of its source with the owners its mappings say. It is
+    // made on a detached copy of a bind's source; other filesystems would need mounting twice.
+    void check_mount_idmap(const Mount &mount, const std::string &path)
+    {
+        bool has_mappings = !mount.uid_mappings.empty() || !mount.gid_mappings.empty();
+        bool idmap_option = has_option(mount, "idmap") || has_option(mount, "ridmap");
+        if (!has_mappings && !idmap_option)
+            return;
+        if (!is_bind_mount(mount))
+            error(path, "idmapped mounts are supported for bind mounts only");
+        if (!has_mappings) {
+            if (!config_.creates_namespace(NamespaceType::user))
+                error(path + ".options", "`idmap` without uidMappings takes the container's "
+                                         "mappings, but it has no user namespace of its own");
+            return;
+        }
+        if (mount.uid_mappings.empty())
+            error(path + ".uidMappings", "required with gidMappings");
+        if (mount.gid_mappings.empty())
+            error(path + ".gidMappings", "required with uidMappings");
+        check_id_mappings(path + ".uidMappings", mount.uid_mappings);
+        check_id_mappings(path + ".gidMappings", mount.gid_mappings);
+    }
+
+    void check_id_mappings(const std::string &field, const std::vector<IdMapping> &mappings)
+    {
+        if (mappings.size() > max_id_map_lines)
+            error(field, std::to_string(mappings.size()) + " entries, more than the kernel's " +
+                             std::to_string(max_id_map_lines));
+        for (size_t i = 0; i < mappings.size(); ++i) {
+            std::string path = field + "[" + std::to_string(i) + "]";
+            const IdMapping &mapping = mappings[i];
+            if (mapping.size == 0) {
+                error(path + ".size", "must not be 0");
+                continue;
+            }
+            // The last id a map can name is 4294967294: 4294967295 means "no id".
+            if (uint64_t{mapping.container_id} + mapping.size > UINT32_MAX)
+                error(path, "containerID + size goes past 32 bits");
+            if (uint64_t{mapping.host_id} + mapping.size > UINT32_MAX)
+                error(path, "hostID + size goes past 32 bits");
+            for (size_t j = 0; j < i; ++j) {
+                const IdMapping &earlier = mappings[j];
+                std::string other = field + "[" + std::to_string(j) + "]";
+                if (ranges_overlap(mapping.container_id, earlier.container_id, mapping.size,
+                                   earlier.size))
+                    error(path, "its containerID range overlaps " + other + "'s");
+                if (ranges_overlap(mapping.host_id, earlier.host_id, mapping.size, earlier.size))
+                    error(path, "its hostID range overlaps " + other + "'s");
+            }
+        }
+    }
+
+    // Mappings only mean something to a user namespace the container makes: one it joins has its
+    // maps already, and without one there is nothing to map.
+    void check_user_namespace()
+    {
+        const auto &linux_config = config_.linux;
+        const auto &namespaces = linux_config.namespaces;
+        auto user = std::find_if(namespaces.begin(), namespaces.end(), [](const Namespace &ns) {
+            return ns.type == NamespaceType::user;
+        });
+        const std::pair<const char *, const std::vector<IdMapping> *> fields[] = {
+            {"linux.uidMappings", &linux_config.uid_mappings},
+            {"linux.gidMappings", &linux_config.gid_mappings},
+        };
+        for (const auto &[field, mappings] : fields) {
+            if (user == namespaces.end() && !mappings->empty())
+                error(field, "requires a `user` namespace in linux.namespaces");
+            else if (user != namespaces.end() && !user->path.empty() && !mappings->empty())
+                error(field, "must be empty when joining an existing user namespace");
+            else if (user != namespaces.end() && user->path.empty() && mappings->empty())
+                error(field, "required with a new user namespace");
+            check_id_mappings(field, *mappings);
+        }
+        if (user == namespaces.end() || !user->path.empty())
+            return;
+        check_ids_mapped();
+        check_joins_from_new_user_namespace();
+    }
+
+    // The container is set up as root of its user namespace, and then becomes process.user.
+    void check_ids_mapped()
+    {
+        const auto &uids = config_.linux.uid_mappings;
+        const auto &gids = config_.linux.gid_mappings;
+        if (!uids.empty() && !maps_container_id(uids, 0))
+            error("linux.uidMappings", "must map container uid 0: the container is set up as it");
+        if (!gids.empty() && !maps_container_id(gids, 0))
+            error("linux.gidMappings", "must map container gid 0: the container is set up as it");
+        if (!config_.process)
+            return;
+        const User &user = config_.process->user;
+        if (!uids.empty() && !maps_container_id(uids, user.uid))
+            error("process.user.uid", std::to_string(user.uid) + " is not in linux.uidMappings");
+        if (!gids.empty() && !maps_container_id(gids, user.gid))
+            error("process.user.gid", std::to_string(user.gid) + " is not in linux.gidMappings");
+        for (size_t i = 0; i < user.additional_gids.size(); ++i)
+            if (!gids.empty() && !maps_container_id(gids, user.additional_gids[i]))
+                error("process.user.additionalGids[" + std::to_string(i) + "]",
+                      std::to_string(user.additional_gids[i]) + " is not in linux.gidMappings");
+    }
+
+    // The container's new namespaces belong to its new user namespace, from which one owned by
+    // another user namespace (the host's, say) cannot be joined.
+    // TODO: join named namespaces before making the user namespace, as runc does; until then
+    // the combination is refused.
+    void check_joins_from_new_user_namespace()
+    {
+        const auto &namespaces = config_.linux.namespaces;
+        for (size_t i = 0; i < namespaces.size(); ++i)
+            if (!namespaces[i].path.empty())
+                error("linux.namespaces[" + std::to_string(i) + "].path",
+                      "joining a namespace from a new user namespace is not supported yet");
     }
 
     void check_mount_destination(const std::string &destination, const std::string &path)
@@ -442,6 +576,7 @@ private:
     void check_linux()
     {
         check_namespaces();
+        check_user_namespace();
         check_container_paths("linux.maskedPaths", config_.linux.masked_paths);
         check_container_paths("linux.readonlyPaths", config_.linux.readonly_paths);
         for (const auto &[key, value] : config_.linux.sysctl)
@@ -571,14 +706,20 @@ private:
 
     void check_namespace(const Namespace &ns, const std::string &path)
     {
-        // No id mappings or clock offsets are written yet, so these namespaces would be unusable.
-        if (ns.type == NamespaceType::user || ns.type == NamespaceType::time) {
-            error(path, std::string(namespace_type_name(ns.type)) +
-                            " namespaces are not supported yet");
+        // No clock offsets are written yet, so a time namespace would be unusable.
+        if (ns.type == NamespaceType::time) {
+            error(path, "time namespaces are not supported yet");
             return;
         }
         if (ns.path.empty())
             return;
+        // Namespaces the container makes would belong to the host's user namespace, where the
+        // container's root could not use them.
+        // TODO: make the other namespaces after joining, as runc does; until then refused.
+        if (ns.type == NamespaceType::user) {
+            error(path + ".path", "joining an existing user namespace is not supported yet");
+            return;
+        }
         // The root is built by pivot_root in the container's mount namespace; done in a joined
         // one, it would swap the root of every process there (the host's, for /proc/1/ns/mnt).
         if (ns.type == NamespaceType::mount) {

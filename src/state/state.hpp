@@ -24,7 +24,7 @@
 
 namespace crunlite::state {
 
-inline constexpr const char *default_state_root = "/run/crun-lite";
+inline constexpr const char *system_state_root = "/run/crun-lite";
 inline constexpr const char *exec_fifo_name = "exec.fifo";
 inline constexpr const char *exec_result_name = "exec.result";
 

@@ -107,10 +107,35 @@ Result<std::string> read_file(const std::string &path, size_t max_bytes)
     }
 }
 
+namespace {
+
+// overlayfs leaves its work/work dir with mode 0: root removes it regardless, but a rootless
+// runtime must first give its own directories back their search and write permission.
+void open_own_directories(const std::string &path)
+{
+    std::error_code error;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, error);
+    for (std::filesystem::recursive_directory_iterator it(path, error), end; !error && it != end;
+         it.increment(error)) {
+        if (it->is_directory(error) && !it->is_symlink(error))
+            std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all,
+                                         std::filesystem::perm_options::add, error);
+        error.clear();
+    }
+}
+
+} // namespace
+
 bool remove_tree(const std::string &path)
 {
     std::error_code error;
     std::filesystem::remove_all(path, error);
+    if (error && ::geteuid() != 0) {
+        open_own_directories(path);
+        error.clear();
+        std::filesystem::remove_all(path, error);
+    }
     return !error;
 }
 

@@ -362,15 +362,47 @@ TEST_CASE("parse reports every problem in one pass")
                              }));
 }
 
+TEST_CASE("parse reads id mappings of the user namespace and of mounts")
+{
+    auto result = parse_config(minimal(R"(,
+        "mounts": [{"destination": "/a", "type": "bind", "source": "/tmp", "options": ["idmap"],
+                    "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+                    "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}],
+        "linux": {"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536},
+                                  {"containerID": 65536, "hostID": 4294967294, "size": 1}],
+                  "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]})"));
+
+    REQUIRE(result.ok());
+    const auto &uids = result.config.linux.uid_mappings;
+    REQUIRE(uids.size() == 2);
+    CHECK(uids[0].container_id == 0);
+    CHECK(uids[0].host_id == 100000);
+    CHECK(uids[0].size == 65536);
+    CHECK(uids[1].host_id == 4294967294u);
+    CHECK(result.config.linux.gid_mappings.size() == 1);
+    CHECK(result.config.mounts[0].uid_mappings[0].host_id == 1000);
+    CHECK(result.config.mounts[0].gid_mappings.size() == 1);
+    CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse names the field of a malformed id mapping")
+{
+    auto result = parse_config(minimal(R"(,
+        "linux": {"uidMappings": [{"containerID": 0, "hostID": -1, "size": 1}, 5],
+                  "gidMappings": [{"containerID": 0, "hostID": 0}]})"));
+    CHECK(lines(result.problems) ==
+          "linux.uidMappings[0].hostID: expected an unsigned 32-bit integer, got -1\n"
+          "linux.uidMappings[1]: expected an object, got a number\n"
+          "linux.gidMappings[0].size: required\n");
+}
+
 TEST_CASE("parse lists unsupported fields that ask for something")
 {
     auto result = parse_config(minimal(R"(,
         "process": {"terminal": true, "args": ["sh"], "cwd": "/", "apparmorProfile": "p",
             "scheduler": {"policy": "SCHED_OTHER"}, "selinuxLabel": "l",
             "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}, "execCPUAffinity": {"initial": "0"}},
-        "mounts": [{"destination": "/a", "uidMappings": [{"size": 1}],
-                    "gidMappings": [{"size": 1}]}],
-        "linux": {"uidMappings": [{}], "gidMappings": [{}], "timeOffsets": {"boottime": {}},
+        "linux": {"timeOffsets": {"boottime": {}},
             "devices": [{}], "cgroupsPath": "/c", "resources": {"pids": {}},
             "mountLabel": "m",
             "intelRdt": {"closID": "x"}, "personality": {"domain": "LINUX"},
@@ -383,10 +415,8 @@ TEST_CASE("parse lists unsupported fields that ask for something")
           std::vector<std::string>{
               "process.apparmorProfile", "process.scheduler",       "process.selinuxLabel",
               "process.ioPriority",      "process.execCPUAffinity",
-              "mounts[0].uidMappings",   "mounts[0].gidMappings",
-              "linux.uidMappings",       "linux.gidMappings",       "linux.timeOffsets",
-              "linux.devices",           "linux.cgroupsPath",       "linux.resources",
-              "linux.mountLabel",        "linux.intelRdt",
+              "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
+              "linux.resources",         "linux.mountLabel",        "linux.intelRdt",
               "linux.personality",       "linux.memoryPolicy",      "linux.netDevices",
           });
 }

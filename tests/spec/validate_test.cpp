@@ -489,6 +489,130 @@ TEST_CASE("sysctl_namespace names the namespace that isolates a key")
     CHECK(sysctl_namespace("fs.mqueue") == std::nullopt);
 }
 
+namespace {
+
+std::vector<IdMapping> range(uint32_t container_id, uint32_t host_id, uint32_t size)
+{
+    return {{container_id, host_id, size}};
+}
+
+// good_config() with a new user namespace mapping container 0..65535 to host 100000 on.
+void add_user_namespace(Config &config)
+{
+    config.linux.namespaces.push_back({NamespaceType::user, ""});
+    config.linux.uid_mappings = range(0, 100000, 65536);
+    config.linux.gid_mappings = range(0, 100000, 65536);
+}
+
+} // namespace
+
+TEST_CASE("validate accepts a new user namespace with mappings")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    add_user_namespace(config);
+    CHECK(lines(validate(config, bundle).errors) == "");
+}
+
+TEST_CASE("validate checks user namespace mappings")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"mappings without a user namespace",
+         [](Config &c) {
+             c.linux.uid_mappings = range(0, 100000, 1);
+             c.linux.gid_mappings = range(0, 100000, 1);
+         },
+         {"linux.uidMappings: requires a `user` namespace in linux.namespaces",
+          "linux.gidMappings: requires a `user` namespace in linux.namespaces"}},
+        {"joined user namespace with mappings",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.linux.namespaces.back().path = "/proc/1/ns/user";
+         },
+         {"linux.namespaces[5].path: joining an existing user namespace is not supported yet",
+          "linux.uidMappings: must be empty when joining an existing user namespace",
+          "linux.gidMappings: must be empty when joining an existing user namespace"}},
+        {"size 0",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.linux.uid_mappings.push_back({70000, 0, 0});
+         },
+         {"linux.uidMappings[1].size: must not be 0"}},
+        {"overlapping ranges",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.linux.uid_mappings.push_back({65535, 200000, 2});
+             c.linux.gid_mappings.push_back({70000, 100001, 1});
+         },
+         {"linux.uidMappings[1]: its containerID range overlaps linux.uidMappings[0]'s",
+          "linux.gidMappings[1]: its hostID range overlaps linux.gidMappings[0]'s"}},
+        {"past 32 bits",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.linux.uid_mappings.push_back({4294967295u, 1, 1});
+             c.linux.gid_mappings.push_back({70000, 4294967290u, 6});
+         },
+         {"linux.uidMappings[1]: containerID + size goes past 32 bits",
+          "linux.gidMappings[1]: hostID + size goes past 32 bits"}},
+        {"more lines than the kernel takes",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.linux.uid_mappings.clear();
+             for (uint32_t i = 0; i < 341; ++i)
+                 c.linux.uid_mappings.push_back({i, 100000 + i, 1});
+         },
+         {"linux.uidMappings: 341 entries, more than the kernel's 340"}},
+        {"root not mapped",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.linux.uid_mappings = range(1, 100000, 10);
+             c.process->user.uid = 5;
+         },
+         {"linux.uidMappings: must map container uid 0: the container is set up as it"}},
+        {"process user not mapped",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.process->user = {70000, 70001, {}, {3, 70002}};
+         },
+         {"process.user.uid: 70000 is not in linux.uidMappings",
+          "process.user.gid: 70001 is not in linux.gidMappings",
+          "process.user.additionalGids[1]: 70002 is not in linux.gidMappings"}},
+        {"joining another namespace from a new user namespace",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.linux.namespaces[1].path = "/proc/self/ns/net";
+         },
+         {"linux.namespaces[1].path: joining a namespace from a new user namespace is not "
+          "supported yet"}},
+    });
+}
+
+TEST_CASE("validate checks idmapped mounts")
+{
+    TempBundle bundle;
+    check_cases(bundle, {
+        {"idmap on a filesystem mount",
+         [](Config &c) {
+             add_user_namespace(c);
+             c.mounts[0].options = {"idmap"};
+         },
+         {"mounts[0]: idmapped mounts are supported for bind mounts only"}},
+        {"bare idmap without a user namespace", [](Config &c) { c.mounts[1].options = {"idmap"}; },
+         {"mounts[1].options: `idmap` without uidMappings takes the container's mappings, but "
+          "it has no user namespace of its own"}},
+        {"uid mappings alone",
+         [](Config &c) { c.mounts[1].uid_mappings = range(0, 1000, 1); },
+         {"mounts[1].gidMappings: required with uidMappings"}},
+        {"bad mount mapping",
+         [](Config &c) {
+             c.mounts[1].uid_mappings = range(0, 1000, 0);
+             c.mounts[1].gid_mappings = range(0, 1000, 1);
+         },
+         {"mounts[1].uidMappings[0].size: must not be 0"}},
+    });
+}
+
 TEST_CASE("validate checks namespaces")
 {
     TempBundle bundle;
@@ -496,8 +620,9 @@ TEST_CASE("validate checks namespaces")
     check_cases(bundle, {
         {"duplicate", [](Config &c) { c.linux.namespaces.push_back({pid, ""}); },
          {"linux.namespaces[5]: duplicate `pid` namespace"}},
-        {"user", [](Config &c) { c.linux.namespaces.push_back({user, ""}); },
-         {"linux.namespaces[5]: user namespaces are not supported yet"}},
+        {"user without mappings", [](Config &c) { c.linux.namespaces.push_back({user, ""}); },
+         {"linux.uidMappings: required with a new user namespace",
+          "linux.gidMappings: required with a new user namespace"}},
         {"time", [](Config &c) { c.linux.namespaces.push_back({time, ""}); },
          {"linux.namespaces[5]: time namespaces are not supported yet"}},
         {"no mount namespace", [](Config &c) { c.linux.namespaces.pop_back(); },

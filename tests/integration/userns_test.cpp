@@ -1,0 +1,158 @@
+// User namespaces: a container whose root is an unprivileged id on the host, rootless
+// containers run by a user who is not root, and idmapped bind mounts.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "integration/harness.hpp"
+
+using namespace harness;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr uint32_t mapped_root = 100000;
+
+json single_range(uint32_t container_id, uint32_t host_id, uint32_t size)
+{
+    return json::array({{{"containerID", container_id}, {"hostID", host_id}, {"size", size}}});
+}
+
+void add_user_namespace(Bundle &bundle)
+{
+    bundle.config["linux"]["namespaces"].push_back({{"type", "user"}});
+    bundle.config["linux"]["uidMappings"] = single_range(0, mapped_root, 65536);
+    bundle.config["linux"]["gidMappings"] = single_range(0, mapped_root, 65536);
+    bundle.write();
+}
+
+// The `Uid:` line of /proc/PID/status: real, effective, saved and filesystem uid.
+std::string host_uids(pid_t pid)
+{
+    std::string status = read_text("/proc/" + std::to_string(pid) + "/status");
+    auto start = status.find("Uid:");
+    return status.substr(start, status.find('\n', start) - start);
+}
+
+// Runs a shell command and returns its stdout and exit status.
+std::pair<std::string, int> shell(const std::string &command)
+{
+    std::string out;
+    FILE *pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    while (size_t n = fread(buffer, 1, sizeof buffer, pipe))
+        out.append(buffer, n);
+    int status = ::pclose(pipe);
+    return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+} // namespace
+
+TEST_CASE("userns: container root is uid 100000 on the host, root inside, in its upper dir too")
+{
+    Bundle bundle("sleep 60");
+    add_user_namespace(bundle);
+    std::string id = "userns-" + std::to_string(::getpid());
+
+    auto created = crun_lite_leaving_container({"run", "--detach", "--bundle", bundle.dir(), id});
+    REQUIRE(created.status == 0);
+    auto state = json::parse(crun_lite({"state", id}).out);
+    pid_t pid = state["pid"];
+
+    auto inside = crun_lite({"exec", id, "sh", "-c",
+                             "id -u; id -g; cat /proc/self/uid_map; echo data > /made-inside"});
+    CHECK(inside.status == 0);
+    CHECK(inside.out == "0\n0\n         0     100000      65536\n");
+    CHECK(host_uids(pid) == "Uid:\t100000\t100000\t100000\t100000");
+    struct stat made {};
+    CHECK(::stat((data_root() + "/" + id + "/upper/made-inside").c_str(), &made) == 0);
+    CHECK(made.st_uid == mapped_root);
+    CHECK(made.st_gid == mapped_root);
+
+    CHECK(crun_lite({"delete", "--force", id}).status == 0);
+}
+
+TEST_CASE("userns: the image's files belong to the container's root, who can change them")
+{
+    Bundle bundle("stat -c '%u %g' /etc/passwd /tmp && echo x >> /etc/passwd && touch /tmp/t && "
+                  "echo written");
+    add_user_namespace(bundle);
+    auto outcome = crun_lite({"run", bundle.dir()});
+    CHECK(outcome.err == "");
+    CHECK(outcome.out == "0 0\n0 0\nwritten\n");
+}
+
+TEST_CASE("userns: mappings without a user namespace are refused by field name")
+{
+    Bundle bundle;
+    bundle.config["linux"]["uidMappings"] = single_range(0, mapped_root, 1);
+    bundle.write();
+    auto before = HostSnapshot::take();
+    auto outcome = crun_lite({"run", bundle.dir()});
+    CHECK(outcome.status == 1);
+    CHECK(outcome.err.find("linux.uidMappings: requires a `user` namespace in linux.namespaces") !=
+          std::string::npos);
+    CHECK(differences(before, HostSnapshot::take()) == "");
+}
+
+TEST_CASE("userns: an idmapped bind mount shows a dir of uid 1000 as root's")
+{
+    TempDir shared;
+    write_text(shared.path() + "/file", "x");
+    REQUIRE(::chown(shared.path().c_str(), 1000, 1000) == 0);
+    REQUIRE(::chown((shared.path() + "/file").c_str(), 1000, 1000) == 0);
+    Bundle bundle("stat -c '%u %g' /shared /shared/file");
+    bundle.config["mounts"].push_back({{"destination", "/shared"},
+                                       {"type", "bind"},
+                                       {"source", shared.path()},
+                                       {"options", {"bind", "idmap"}},
+                                       {"uidMappings", single_range(1000, 0, 1)},
+                                       {"gidMappings", single_range(1000, 0, 1)}});
+    bundle.write();
+    auto outcome = crun_lite({"run", bundle.dir()});
+    CHECK(outcome.err == "");
+    CHECK(outcome.out == "0 0\n0 0\n");
+}
+
+TEST_CASE("userns: a rootless user runs `spec --rootless` output; root inside, the user outside")
+{
+    // A uid with no passwd entry: nothing to clean up in /etc, and no other test uses it.
+    uid_t user = 3000000 + ::getpid() % 100000;
+    TempDir home;
+    std::string image = home.path() + "/image", runtime_dir = home.path() + "/run";
+    std::string bundle_dir = home.path() + "/bundle";
+    REQUIRE(shell("cp -a " + image_dir() + " " + image + " && mkdir " + runtime_dir + " " +
+                  bundle_dir + " && chown -R " + std::to_string(user) + ":" +
+                  std::to_string(user) + " " + home.path())
+                .second == 0);
+    std::string binary = std::getenv("CRUN_LITE_BIN");
+    std::string as_user = "setpriv --reuid " + std::to_string(user) + " --regid " +
+                          std::to_string(user) + " --clear-groups env -i HOME=" + home.path() +
+                          " XDG_RUNTIME_DIR=" + runtime_dir + " PATH=/usr/bin:/bin " + binary;
+    REQUIRE(shell(as_user + " spec --rootless --bundle " + bundle_dir).second == 0);
+    json config = json::parse(read_text(bundle_dir + "/config.json"));
+    config["root"]["path"] = image;
+    config["process"]["args"] = {"sh", "-c", "id -u; cat /proc/self/uid_map; sleep 60"};
+    write_text(bundle_dir + "/config.json", config.dump());
+
+    std::string id = "rootless-" + std::to_string(::getpid());
+    REQUIRE(shell(as_user + " run --detach --bundle " + bundle_dir + " " + id +
+                  " >" + home.path() + "/out 2>&1 </dev/null")
+                .second == 0);
+    std::string state_file = runtime_dir + "/crun-lite/" + id + "/state.json";
+    REQUIRE(exists(state_file));
+    pid_t pid = json::parse(read_text(state_file))["pid"];
+    std::string uid = std::to_string(user);
+    CHECK(host_uids(pid) == "Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid);
+    std::string expected = "0\n         0    " + uid + "          1\n";
+    // The container writes while this test reads: poll until both lines are there.
+    for (int tries = 0; tries < 200 && read_text(home.path() + "/out") != expected; ++tries)
+        ::usleep(50000);
+    CHECK(read_text(home.path() + "/out") == expected);
+    CHECK(shell(as_user + " delete --force " + id).second == 0);
+    CHECK_FALSE(exists(runtime_dir + "/crun-lite/" + id));
+    CHECK_FALSE(exists(home.path() + "/.local/share/crun-lite/" + id));
+}
