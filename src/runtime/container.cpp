@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/scheduling.hpp"
 #include "runtime/terminal.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
@@ -47,6 +48,9 @@ Status plan_namespaces(const spec::Config &config, LaunchPlan &plan)
     for (size_t i = 0; i < config.linux.namespaces.size(); ++i) {
         const auto &ns = config.linux.namespaces[i];
         int flag = clone_flag_of(ns.type);
+        // A new time namespace is the child's to make (time_namespace.hpp says why).
+        if (ns.type == spec::NamespaceType::time && ns.path.empty())
+            continue;
         if (ns.path.empty()) {
             plan.clone_flags |= static_cast<uint64_t>(flag);
             continue;
@@ -248,8 +252,11 @@ Status NewContainer::spawn(LaunchPlan &plan)
 }
 
 // What the runtime does to the new process from outside, while it waits for `proceed`.
-Status NewContainer::prepare_child(const LaunchPlan &)
+Status NewContainer::prepare_child(const LaunchPlan &plan)
 {
+    // First: the initial CPUs hold from before the process joins its cgroup.
+    if (const auto &process = plan.bundle->config.process)
+        TRY(apply_initial_cpu_affinity(*process, pid_));
     return Ok{};
 }
 
