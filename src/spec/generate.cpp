@@ -1,7 +1,9 @@
 // generate: GenerateOptions -> the config.json that `crun-lite spec` writes.
 //
-// The result only uses fields that crun-lite implements, so it passes validation unchanged;
-// bundles/*/config.json are this output with their own args and hostname.
+// runc's default config (`runc spec`), but for what crun-lite cannot do yet, the overlay
+// annotation and a writable overlay root. The result only uses fields that crun-lite
+// implements, so it passes validation unchanged; bundles/*/config.json are this output with
+// their own args, hostname and terminal.
 #include "spec/generate.hpp"
 
 #include "spec/config.hpp"
@@ -21,15 +23,17 @@ json make_mount(const char *destination, const char *type, const char *source,
     return mount;
 }
 
-// The filesystems a Linux program expects to find. /dev is a small tmpfs rather than the
-// host's /dev; the runtime fills in the standard device nodes itself.
+// The filesystems a Linux program expects to find, as runc's default config has them. /dev is a
+// small tmpfs rather than the host's /dev; the runtime fills in the standard device nodes.
+// TODO: runc's default also mounts /sys/fs/cgroup read-only; add it once crun-lite mounts cgroup
+// filesystems (refused until then, so a default config would not run).
 json default_mounts()
 {
     return json::array({
-        make_mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
+        {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
         make_mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
         make_mount("/dev/pts", "devpts", "devpts",
-                   {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
+                   {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
         make_mount("/dev/shm", "tmpfs", "shm",
                    {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
         make_mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
@@ -48,26 +52,58 @@ json default_namespaces()
     return namespaces;
 }
 
+// runc's short list. Not ambient, unlike runc's default: without the inheritable set the kernel
+// would not keep them, and crun-lite warns about each.
+json default_capabilities()
+{
+    json names = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
+    return {{"bounding", names}, {"effective", names}, {"permitted", names}};
+}
+
+// What /proc and /sys would tell about the host or let a container change in it.
+json default_masked_paths()
+{
+    return {"/proc/acpi",       "/proc/asound",   "/proc/kcore",       "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+            "/sys/firmware",    "/proc/scsi"};
+}
+
+json default_readonly_paths()
+{
+    return {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+}
+
 } // namespace
 
 json generate_config(const GenerateOptions &options)
 {
     json env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"};
     json process = {
-        {"terminal", false},
+        {"terminal", options.terminal},
         {"user", {{"uid", 0}, {"gid", 0}}},
         {"args", options.args},
         {"env", env},
         {"cwd", "/"},
+        {"capabilities", default_capabilities()},
+        {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
+        {"noNewPrivileges", true},
     };
 
+    json linux_section = {
+        {"namespaces", default_namespaces()},
+        {"maskedPaths", default_masked_paths()},
+        {"readonlyPaths", default_readonly_paths()},
+    };
+
+    // runc's root is read-only; an overlay root stays writable, since each container writes
+    // only to a layer of its own that goes with it.
     json config = {
         {"ociVersion", "1.2.0"},
-        {"root", {{"path", options.root_path}, {"readonly", false}}},
+        {"root", {{"path", options.root_path}, {"readonly", !options.overlay}}},
         {"process", process},
         {"hostname", options.hostname},
         {"mounts", default_mounts()},
-        {"linux", {{"namespaces", default_namespaces()}}},
+        {"linux", linux_section},
     };
 
     if (options.overlay)
