@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/net_devices.hpp"
 #include "runtime/scheduling.hpp"
 #include "runtime/terminal.hpp"
 #include "sys/paths.hpp"
@@ -257,6 +258,7 @@ Status NewContainer::prepare_child(const LaunchPlan &plan)
     // First: the initial CPUs hold from before the process joins its cgroup.
     if (const auto &process = plan.bundle->config.process)
         TRY(apply_initial_cpu_affinity(*process, pid_));
+    TRY(move_net_devices(plan.bundle->config.linux, pid_));
     return Ok{};
 }
 

@@ -177,6 +177,8 @@ struct Linux {
     std::map<std::string, TimeOffset> time_offsets; // by clock: "monotonic", "boottime"
     std::optional<MemoryPolicy> memory_policy;
     std::string mount_label; // SELinux context for the container's mounts; empty: none
+    // linux.netDevices: host interface name -> its name in the container ("": unchanged).
+    std::map<std::string, std::string> net_devices;
 };
 
 struct Config {

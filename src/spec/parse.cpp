@@ -209,7 +209,7 @@ bool asks_for_something(const Json &value)
 // Spec fields crun-lite does not implement yet, by the object that holds them.
 constexpr std::initializer_list<const char *> unsupported_linux_fields = {
     "uidMappings", "gidMappings", "cgroupsPath", "resources",
-    "intelRdt",    "netDevices",
+    "intelRdt",
 };
 constexpr std::initializer_list<const char *> unsupported_mount_fields = {
     "uidMappings",
@@ -591,6 +591,7 @@ private:
         decode_memory_policy(*section);
         read_string_member(*section, "mountLabel", "linux", linux_config.mount_label);
         decode_seccomp(*section);
+        decode_net_devices(*section);
         note_unsupported(*section, unsupported_linux_fields, "linux");
     }
 
@@ -700,6 +701,18 @@ private:
                 read_i64(*secs, child_path(path, "secs"), offset.secs);
             if (auto *nanosecs = member(value, "nanosecs"))
                 read_u32(*nanosecs, child_path(path, "nanosecs"), offset.nanosecs);
+        }
+    }
+
+    void decode_net_devices(const Json &section)
+    {
+        const Json *devices = member(section, "netDevices");
+        if (!devices || !expect_object(*devices, "linux.netDevices"))
+            return;
+        for (const auto &[host_name, value] : devices->items()) {
+            std::string path = child_path("linux.netDevices", host_name);
+            if (expect_object(value, path))
+                read_string_member(value, "name", path, config_.linux.net_devices[host_name]);
         }
     }
 

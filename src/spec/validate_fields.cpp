@@ -249,6 +249,39 @@ void check_memory_policy(Reporter &report, const MemoryPolicy &policy)
         report.error(path + ".nodes", "required for " + policy.mode);
 }
 
+// A name the kernel takes for an interface: 1 to 15 bytes, no `/`, `:` or blank, not . or ..
+bool is_interface_name(const std::string &name)
+{
+    if (name.empty() || name.size() > 15 || name == "." || name == "..")
+        return false;
+    return name.find_first_of("/: \t\n") == std::string::npos;
+}
+
+void check_net_devices(Reporter &report, const Config &config)
+{
+    if (config.linux.net_devices.empty())
+        return;
+    bool new_network_namespace = false;
+    for (const auto &ns : config.linux.namespaces)
+        if (ns.type == NamespaceType::network && ns.path.empty())
+            new_network_namespace = true;
+    // Moved into a namespace that others share, it would leave the host for theirs.
+    if (!new_network_namespace)
+        report.error("linux.netDevices", "requires a new network namespace");
+    std::set<std::string> names;
+    for (const auto &[host_name, name] : config.linux.net_devices) {
+        std::string path = "linux.netDevices." + host_name;
+        if (!is_interface_name(host_name))
+            report.error(path, "not an interface name: 1 to 15 characters, no `/`, `:` or space");
+        if (!name.empty() && !is_interface_name(name))
+            report.error(path + ".name",
+                         "not an interface name: 1 to 15 characters, no `/`, `:` or space");
+        if (!names.insert(name.empty() ? host_name : name).second)
+            report.error(path, "two devices would be named " +
+                                   backticked(name.empty() ? host_name : name));
+    }
+}
+
 void check_mount_label(Reporter &report, const Config &config, const HostSecurity &host)
 {
     if (config.linux.mount_label.empty())
@@ -314,6 +347,7 @@ void check_linux_tuning(const Config &config, const HostSecurity &security, Find
     if (config.linux.memory_policy)
         check_memory_policy(report, *config.linux.memory_policy);
     check_mount_label(report, config, security);
+    check_net_devices(report, config);
 }
 
 } // namespace crunlite::spec

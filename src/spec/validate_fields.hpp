@@ -1,6 +1,6 @@
 // The checks of the fields that tune the process and what it finds in the container, beyond
 // the basics in validate.cpp: process.scheduler, ioPriority, execCPUAffinity and the security
-// labels; linux.devices, personality, timeOffsets, memoryPolicy and mountLabel.
+// labels; linux.devices, personality, timeOffsets, memoryPolicy, mountLabel and netDevices.
 //
 // Each function adds to `findings` what is wrong with its field, naming the JSON path; none
 // changes anything. Part of validate_config, split out by topic.

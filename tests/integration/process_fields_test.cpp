@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <sstream>
 
 #include "integration/harness.hpp"
@@ -254,4 +255,26 @@ TEST_CASE("process fields: a kernel refusal names the field and leaves nothing b
     CHECK(outcome.err == "crun-lite: run `affinity-bad`: process.execCPUAffinity.final: run on "
                          "CPUs `1023`: Invalid argument\n");
     CHECK(differences(before, HostSnapshot::take()) == "");
+}
+
+TEST_CASE("process fields: netDevices moves a host interface into the container, renamed")
+{
+    // A veth pair: this host has no dummy interfaces. Both ends go when the container's network
+    // namespace does; deleted here too, in case they have not gone yet (the kernel tears a
+    // namespace down in the background).
+    const std::string host_name = "crlt-veth0";
+    REQUIRE(std::system(("ip link add " + host_name + " type veth peer name crlt-veth1").c_str()) ==
+            0);
+    auto outcome = run_with("netdev", "ls /sys/class/net | tr '\\n' ' '", json::object(),
+                            {{"netDevices", {{host_name, {{"name", "eth9"}}}}}});
+    [[maybe_unused]] int deleted = std::system("ip link del crlt-veth1 2>/dev/null");
+    CHECK(outcome.status == 0);
+    CHECK(outcome.err == "");
+    CHECK(outcome.out == "eth9 lo ");
+
+    auto missing = run_with("netdev-missing", "true", json::object(),
+                            {{"netDevices", {{"crlt-missing0", json::object()}}}});
+    CHECK(missing.status == 1);
+    CHECK(missing.err == "crun-lite: run `netdev-missing`: linux.netDevices.crlt-missing0: find "
+                         "interface `crlt-missing0` on the host: No such device\n");
 }

@@ -370,8 +370,7 @@ TEST_CASE("parse lists unsupported fields that ask for something")
                     "gidMappings": [{"size": 1}]}],
         "hooks": {"prestart": [{"path": "/bin/true"}]},
         "linux": {"uidMappings": [{}], "gidMappings": [{}], "cgroupsPath": "/c",
-            "resources": {"pids": {}}, "intelRdt": {"closID": "x"},
-            "netDevices": {"eth0": {}}})"));
+            "resources": {"pids": {}}, "intelRdt": {"closID": "x"}})"));
 
     REQUIRE(result.ok());
     CHECK(result.config.process->terminal);
@@ -379,7 +378,7 @@ TEST_CASE("parse lists unsupported fields that ask for something")
           std::vector<std::string>{
               "mounts[0].uidMappings", "mounts[0].gidMappings", "hooks",
               "linux.uidMappings",     "linux.gidMappings",     "linux.cgroupsPath",
-              "linux.resources",       "linux.intelRdt",        "linux.netDevices",
+              "linux.resources",       "linux.intelRdt",
           });
 }
 
@@ -421,7 +420,7 @@ TEST_CASE("parse reads devices, personality, time offsets, memory policy and mou
             "personality": {"domain": "LINUX32"},
             "timeOffsets": {"boottime": {"secs": -5, "nanosecs": 7}},
             "memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]},
-            "mountLabel": "m"})"));
+            "mountLabel": "m", "netDevices": {"eth0": {"name": "ctr0"}, "eth1": {}}})"));
 
     REQUIRE(result.ok());
     const crunlite::spec::Linux &linux_config = result.config.linux;
@@ -443,6 +442,8 @@ TEST_CASE("parse reads devices, personality, time offsets, memory policy and mou
     CHECK(linux_config.memory_policy->mode == "MPOL_BIND");
     CHECK(linux_config.memory_policy->nodes == "0");
     CHECK(linux_config.mount_label == "m");
+    CHECK(linux_config.net_devices ==
+          std::map<std::string, std::string>{{"eth0", "ctr0"}, {"eth1", ""}});
     CHECK(result.config.unsupported.empty());
 }
 

@@ -197,6 +197,20 @@ TEST_CASE("validate checks personality, time offsets and memory policy")
                                                     "MPOL_BIND"}));
 }
 
+TEST_CASE("validate checks netDevices names and needs a new network namespace")
+{
+    Config config = with_new_namespaces();
+    config.linux.net_devices = {{"eth0", "ctr0"}, {"eth1", "ctr0"}, {"a/b", ""},
+                                {"eth2", "a-name-far-too-long"}};
+    CHECK(lines(check_linux(config).errors) ==
+          lines({"linux.netDevices: requires a new network namespace",
+                 "linux.netDevices.a/b: not an interface name: 1 to 15 characters, no `/`, `:` "
+                 "or space",
+                 "linux.netDevices.eth1: two devices would be named `ctr0`",
+                 "linux.netDevices.eth2.name: not an interface name: 1 to 15 characters, no "
+                 "`/`, `:` or space"}));
+}
+
 TEST_CASE("validate skips a mount label without SELinux and refuses it with")
 {
     Config config = with_new_namespaces();
