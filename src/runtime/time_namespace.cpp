@@ -9,17 +9,9 @@
 
 namespace crunlite::runtime {
 
-bool wants_new_time_namespace(const spec::Config &config)
-{
-    for (const auto &ns : config.linux.namespaces)
-        if (ns.type == spec::NamespaceType::time && ns.path.empty())
-            return true;
-    return false;
-}
-
 Status make_time_namespace(const spec::Config &config)
 {
-    if (!wants_new_time_namespace(config))
+    if (!config.has_new_namespace(spec::NamespaceType::time))
         return Ok{};
     if (::unshare(CLONE_NEWTIME) != 0)
         return Error::from_errno("create a time namespace");

@@ -12,9 +12,6 @@
 
 namespace crunlite::runtime {
 
-// Whether the config asks for a time namespace of its own (not one joined by path).
-bool wants_new_time_namespace(const spec::Config &config);
-
 // In the child, before its root is built: unshare, then write the offsets. Nothing without a
 // new time namespace.
 Status make_time_namespace(const spec::Config &config);

@@ -208,6 +208,15 @@ struct Config {
                 return true;
         return false;
     }
+
+    // A namespace of this type made for the container, not one joined by path.
+    bool has_new_namespace(NamespaceType type) const
+    {
+        for (const auto &ns : linux.namespaces)
+            if (ns.type == type && ns.path.empty())
+                return true;
+        return false;
+    }
 };
 
 // The spec's name of a namespace type ("network" for NamespaceType::network).

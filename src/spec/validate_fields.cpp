@@ -215,12 +215,8 @@ void check_time_offsets(Reporter &report, const Config &config)
 {
     if (config.linux.time_offsets.empty())
         return;
-    bool new_time_namespace = false;
-    for (const auto &ns : config.linux.namespaces)
-        if (ns.type == NamespaceType::time && ns.path.empty())
-            new_time_namespace = true;
     // Offsets can be written only into a namespace no process has entered yet.
-    if (!new_time_namespace)
+    if (!config.has_new_namespace(NamespaceType::time))
         report.error("linux.timeOffsets", "requires a new time namespace");
     for (const auto &[clock, offset] : config.linux.time_offsets) {
         std::string path = "linux.timeOffsets." + clock;
@@ -261,12 +257,8 @@ void check_net_devices(Reporter &report, const Config &config)
 {
     if (config.linux.net_devices.empty())
         return;
-    bool new_network_namespace = false;
-    for (const auto &ns : config.linux.namespaces)
-        if (ns.type == NamespaceType::network && ns.path.empty())
-            new_network_namespace = true;
     // Moved into a namespace that others share, it would leave the host for theirs.
-    if (!new_network_namespace)
+    if (!config.has_new_namespace(NamespaceType::network))
         report.error("linux.netDevices", "requires a new network namespace");
     std::set<std::string> names;
     for (const auto &[host_name, name] : config.linux.net_devices) {
