@@ -10,6 +10,8 @@
 
 #include "runtime/hooks.hpp"
 #include "runtime/mount_options.hpp"
+#include "runtime/net_devices.hpp"
+#include "runtime/scheduling.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/user_namespace.hpp"
 #include "sys/paths.hpp"
@@ -51,6 +53,9 @@ Status plan_namespaces(const spec::Config &config, LaunchPlan &plan)
     for (size_t i = 0; i < config.linux.namespaces.size(); ++i) {
         const auto &ns = config.linux.namespaces[i];
         int flag = clone_flag_of(ns.type);
+        // A new time namespace is the child's to make (time_namespace.hpp says why).
+        if (ns.type == spec::NamespaceType::time && ns.path.empty())
+            continue;
         if (ns.path.empty()) {
             plan.clone_flags |= static_cast<uint64_t>(flag);
             continue;
@@ -358,6 +363,10 @@ Status NewContainer::prepare_child(const LaunchPlan &plan)
 {
     if (plan.clone_flags & CLONE_NEWUSER)
         TRY(write_id_maps(pid_, plan.bundle->config.linux));
+    // The initial CPUs hold from before the process joins its cgroup.
+    if (const auto &process = plan.bundle->config.process)
+        TRY(apply_initial_cpu_affinity(*process, pid_));
+    TRY(move_net_devices(plan.bundle->config.linux, pid_));
     return Ok{};
 }
 

@@ -88,12 +88,21 @@ Status bind_host_devices(int root_fd)
     return Ok{};
 }
 
+Status make_device_link(int dev_fd, const DefaultLink &link)
+{
+    if (::symlinkat(link.target, dev_fd, link.name) != 0 && errno != EEXIST)
+        return Error::from_errno(std::string("create link `/dev/") + link.name + "`");
+    return Ok{};
+}
+
 Status make_device_links(int dev_fd)
 {
-    for (const auto &link : default_links) {
-        if (::symlinkat(link.target, dev_fd, link.name) != 0 && errno != EEXIST)
-            return Error::from_errno(std::string("create link `/dev/") + link.name + "`");
-    }
+    for (const auto &link : default_links)
+        TRY(make_device_link(dev_fd, link));
+    // Only where the kernel has it (runtime-linux.md lists it as optional); the host's /proc,
+    // since the container's may not be mounted yet.
+    if (::access("/proc/kcore", F_OK) == 0)
+        TRY(make_device_link(dev_fd, {"core", "/proc/kcore"}));
     return Ok{};
 }
 
@@ -102,20 +111,100 @@ bool is_bind_mount(const spec::Mount &mount)
     return mount.type == "bind" || mount.type == "rbind" || parse_mount_options(mount.options).bind;
 }
 
+mode_t node_type(const std::string &type)
+{
+    if (type == "b")
+        return S_IFBLK;
+    if (type == "p")
+        return S_IFIFO;
+    return S_IFCHR; // "c" and "u": an unbuffered device is a character device to the kernel
+}
+
+// Something at the device's path already: fine only if it is that very device (an image may
+// ship its nodes); anything else is refused, since the spec forbids a silent mismatch.
+Status check_existing_node(int parent_fd, const std::string &name, mode_t type, dev_t number,
+                           const std::string &label)
+{
+    struct stat info {};
+    if (::fstatat(parent_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
+        return Error::from_errno("stat " + label);
+    bool same = (info.st_mode & S_IFMT) == type && (type == S_IFIFO || info.st_rdev == number);
+    if (!same)
+        return Error::message(label + " exists already and is not the device asked for");
+    return Ok{};
+}
+
+// Owner and mode through an O_PATH fd of the node itself: never through a symlink put in its
+// place, and never opening the device.
+Status set_owner_and_mode(int parent_fd, const std::string &name, const spec::Device &device,
+                          mode_t mode, const std::string &label)
+{
+    UniqueFd node(::openat(parent_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!node)
+        return Error::from_errno("open " + label);
+    if (::fchownat(node.get(), "", device.uid.value_or(0), device.gid.value_or(0),
+                   AT_EMPTY_PATH) != 0)
+        return Error::from_errno("chown " + label);
+    if (::chmod(sys::fd_path(node.get()).c_str(), mode) != 0)
+        return Error::from_errno("chmod " + label);
+    return Ok{};
+}
+
+Status make_config_device(int root_fd, const spec::Device &device, size_t index)
+{
+    std::string path;
+    spec::normalize_container_path(device.path, path); // validated: inside the root, not `/`
+    std::string label = "linux.devices[" + std::to_string(index) + "]: `" + path + "`";
+    auto slash = path.rfind('/');
+    std::string name = path.substr(slash + 1);
+    // The parent is resolved inside the root and the node made relative to it, so a symlink in
+    // the image cannot send it out of the root.
+    auto parent = TRY(sys::make_directories_in_root(root_fd, path.substr(0, slash), 0755));
+
+    mode_t type = node_type(device.type);
+    dev_t number = type == S_IFIFO ? 0
+                                   : makedev(static_cast<unsigned>(device.major.value_or(0)),
+                                             static_cast<unsigned>(device.minor.value_or(0)));
+    // Only the permission bits: some generators put the file type into fileMode as well.
+    mode_t mode = device.file_mode.value_or(0666) & 07777;
+    if (::mknodat(parent.get(), name.c_str(), type | mode, number) != 0) {
+        if (errno != EEXIST)
+            return Error::from_errno("create " + label);
+        TRY(check_existing_node(parent.get(), name, type, number, label));
+    }
+    return set_owner_and_mode(parent.get(), name, device, mode, label);
+}
+
+// linux.devices before the default ones, so that a config's /dev/null (say) wins. None in a
+// /dev bound from elsewhere: it would be made there, on the host (validate warned).
+Status make_config_devices(int root_fd, const std::vector<spec::Device> &devices, bool dev_bound)
+{
+    for (size_t i = 0; i < devices.size(); ++i) {
+        std::string path;
+        spec::normalize_container_path(devices[i].path, path);
+        if (dev_bound && path.starts_with("/dev/"))
+            continue;
+        TRY(make_config_device(root_fd, devices[i], i));
+    }
+    return Ok{};
+}
+
 } // namespace
 
 Status populate_dev(int root_fd, const spec::Config &config)
 {
     const spec::Mount *dev_mount = mount_at(config, "/dev");
-
-    // A bind of a host /dev brings its own nodes; creating ours would write to the host.
-    if (dev_mount && is_bind_mount(*dev_mount)) {
-        log::debug("/dev is a bind mount: no default devices made");
-        return Ok{};
-    }
+    bool dev_bound = dev_mount && is_bind_mount(*dev_mount);
     if (!dev_mount)
         TRY(mount_default(root_fd, "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
                           "mode=755,size=65536k"));
+    TRY(make_config_devices(root_fd, config.linux.devices, dev_bound));
+
+    // A bind of a host /dev brings its own nodes; creating ours would write to the host.
+    if (dev_bound) {
+        log::debug("/dev is a bind mount: no default devices made");
+        return Ok{};
+    }
 
     auto dev = TRY(sys::open_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY));
     if (config.creates_namespace(spec::NamespaceType::user))

@@ -1,6 +1,8 @@
 // devices: the minimal /dev every container gets (runtime-spec, runtime-linux.md "Default
-// Devices"): null, zero, full, random, urandom, tty, the ptmx and fd links, /dev/pts and
-// /dev/shm. Runs after the config's mounts and before pivot_root.
+// Devices"): null, zero, full, random, urandom, tty, the ptmx, fd, stdio and (where the kernel
+// has /proc/kcore) core links, /dev/pts and /dev/shm; and before them linux.devices, each node
+// made inside the root with its owner and mode. Runs after the config's mounts and before
+// pivot_root.
 #pragma once
 
 #include "spec/config.hpp"

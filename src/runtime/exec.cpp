@@ -14,7 +14,9 @@
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/process.hpp"
+#include "runtime/scheduling.hpp"
 #include "runtime/seccomp.hpp"
+#include "runtime/security_labels.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/terminal_relay.hpp"
@@ -25,7 +27,8 @@
 namespace crunlite::runtime {
 namespace {
 
-// Every namespace a container may have of its own, but pid (entered before the clone).
+// Every namespace a container may have of its own, but pid (entered before the clone). Time: the
+// one the container's program runs in, which is its own once it has exec'd.
 struct JoinedNamespace {
     const char *name; // in /proc/PID/ns
     int flag;
@@ -33,6 +36,7 @@ struct JoinedNamespace {
 constexpr JoinedNamespace joinable_namespaces[] = {
     {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"ipc", CLONE_NEWIPC},
     {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
+    {"time", CLONE_NEWTIME},
 };
 
 bool same_file(const std::string &first, const std::string &second)
@@ -87,7 +91,10 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 {
     if (runtime_pidfd >= 0)
         die_with_runtime(runtime_pidfd);
-    // Through the host's /proc, before the container's root hides it.
+    if (auto status = apply_initial_cpu_affinity(process, 0); !status)
+        fail_in_child(channel, status.error(), 1);
+    // Through the host's /proc and /sys, before the container's root hides them.
+    const spec::HostSecurity host_security = spec::host_security();
     if (auto status = set_oom_score_adj(process); !status)
         fail_in_child(channel, status.error(), 1);
     // Joining the mount namespace also sets root and cwd to the container's root.
@@ -102,6 +109,10 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     }
     if (auto status = apply_rlimits(process); !status)
         fail_in_child(channel, status.error(), 1);
+    if (auto status = apply_scheduling(process); !status)
+        fail_in_child(channel, status.error(), 1);
+    if (auto status = set_exec_labels(process, host_security); !status)
+        fail_in_child(channel, status.error(), 1);
     if (auto status = load_seccomp_at(SeccompLoadPoint::before_identity, seccomp, process); !status)
         fail_in_child(channel, status.error(), 1);
     if (auto status = enter_identity(process); !status)
@@ -114,6 +125,8 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     if (!command)
         fail_in_child(channel, command.error(), failure_status);
 
+    if (auto status = apply_final_cpu_affinity(process); !status)
+        fail_in_child(channel, status.error(), 1);
     if (auto status = forbid_new_privileges(process); !status)
         fail_in_child(channel, status.error(), 1);
     Error error = exec_command(*command, process, passed_fds, seccomp);

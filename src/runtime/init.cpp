@@ -1,10 +1,14 @@
 // init: the container's first process, from clone to exec.
 //
 // Input: the LaunchPlan (a copy of the parent's memory) and the child's end of the sync channel.
-// Order: oom_score_adj, enter joined namespaces, build the root in the new mount namespace,
-// pivot_root, set hostname, network loopback, the terminal, rlimits, the seccomp filter (without
-// no_new_privs), identity and capabilities, cwd, resolve the command, no_new_privs, report
-// ready, wait for start, the seccomp filter (with no_new_privs), exec. Any failure is
+// Order: oom_score_adj, enter joined namespaces, a new time namespace with its offsets (which
+// the exec enters), build the root in the new mount namespace (linux.devices with /dev),
+// pivot_root, set hostname, network loopback, the terminal, rlimits, scheduler and I/O
+// priority (while still privileged), AppArmor and SELinux exec labels, the seccomp filter
+// (without no_new_privs), identity and capabilities, cwd, resolve the command, personality,
+// memory policy, the final CPU affinity, no_new_privs, report ready, wait for start, the seccomp
+// filter (with no_new_privs), exec. (The initial CPU affinity is the parent's to set, in
+// prepare_child.) Any failure is
 // sent to the parent as one message and the process ends with _exit: it never unwinds into
 // the parent's code, whose stack it shares a copy of.
 #include <fcntl.h>
@@ -26,9 +30,12 @@
 #include "runtime/process.hpp"
 #include "runtime/protected_paths.hpp"
 #include "runtime/rootfs.hpp"
+#include "runtime/scheduling.hpp"
+#include "runtime/security_labels.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/sysctl.hpp"
 #include "runtime/terminal.hpp"
+#include "runtime/time_namespace.hpp"
 #include "runtime/user_namespace.hpp"
 #include "sys/paths.hpp"
 #include "util/log.hpp"
@@ -147,6 +154,7 @@ Status set_up(const LaunchPlan &plan, int layers_fd, SyncChannel &channel,
     if (config.process)
         TRY(set_oom_score_adj(*config.process));
     TRY(join_namespaces(plan));
+    TRY(make_time_namespace(config));
     TRY(build_root(plan, layers_fd, channel, hook_context));
     TRY(set_names(config));
     if (plan.clone_flags & CLONE_NEWNET)
@@ -229,6 +237,19 @@ void wait_to_proceed(SyncChannel &channel)
         _exit(1);
 }
 
+// The settings that last into the program and would get in the way of the setup before:
+// a 32-bit personality, a memory policy, the final CPUs. All before ready, so that a failure
+// still reaches `create`; no_new_privs last, since only execve reads it.
+Status finish_process_settings(const spec::Config &config)
+{
+    const spec::Process &process = *config.process;
+    TRY(set_personality(config.linux));
+    TRY(apply_memory_policy(config.linux));
+    TRY(apply_final_cpu_affinity(process));
+    TRY(forbid_new_privileges(process));
+    return Ok{};
+}
+
 } // namespace
 
 void container_init(const LaunchPlan &plan, SyncChannel &channel)
@@ -253,6 +274,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
             fail(channel, status.error(), 1);
     // Device nodes and mount points get exactly the modes asked for.
     hook_context.umask = ::umask(0);
+    // Asked of the host's /sys, which the container's root hides later.
+    const spec::HostSecurity host_security = spec::host_security();
 
     if (auto status = set_up(plan, layers.get(), channel, hook_context); !status)
         fail(channel, status.error(), 1);
@@ -264,6 +287,10 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
         if (auto status = hand_over_terminal(process, channel); !status)
             fail(channel, status.error(), 1);
     if (auto status = apply_rlimits(process); !status)
+        fail(channel, status.error(), 1);
+    if (auto status = apply_scheduling(process); !status)
+        fail(channel, status.error(), 1);
+    if (auto status = set_exec_labels(process, host_security); !status)
         fail(channel, status.error(), 1);
     auto seccomp_now = load_seccomp_at(SeccompLoadPoint::before_identity, plan.seccomp, process);
     if (!seccomp_now)
@@ -277,8 +304,7 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     auto command = prepare_command(process, failure_status);
     if (!command)
         fail(channel, command.error(), failure_status);
-    // Only execve reads it; set before ready, so that a failure still reaches `create`.
-    if (auto status = forbid_new_privileges(process); !status)
+    if (auto status = finish_process_settings(plan.bundle->config); !status)
         fail(channel, status.error(), 1);
 
     report_ready(plan, channel);

@@ -16,6 +16,7 @@
 #include "runtime/command_lookup.hpp"
 #include "runtime/user_namespace.hpp"
 #include "spec/kernel_names.hpp"
+#include "spec/linux_names.hpp"
 
 namespace crunlite::runtime {
 namespace {
@@ -212,6 +213,19 @@ Status enter_identity(const spec::Process &process)
     TRY(switch_ids(process.user));
     TRY(write_capabilities(masks));
     TRY(raise_ambient(masks.ambient, last_capability));
+    return Ok{};
+}
+
+Status set_personality(const spec::Linux &linux_config)
+{
+    if (!linux_config.personality)
+        return Ok{};
+    const std::string &domain = linux_config.personality->domain;
+    auto persona = spec::personality_domain_from_name(domain);
+    if (!persona)
+        return Error::message("linux.personality.domain: unknown domain `" + domain + "`");
+    if (::syscall(SYS_personality, static_cast<unsigned long>(*persona)) < 0)
+        return Error::from_errno("linux.personality: set domain `" + domain + "`");
     return Ok{};
 }
 

@@ -35,6 +35,10 @@ Status apply_rlimits(const spec::Process &process);
 // permitted and inheritable. Capabilities the running kernel does not know are skipped.
 Status enter_identity(const spec::Process &process);
 
+// linux.personality: the execution domain uname(2) and the kernel show the program (LINUX32:
+// `uname -m` says i686 on x86_64). It holds across exec.
+Status set_personality(const spec::Linux &linux_config);
+
 // process.noNewPrivileges: from here on, execve grants nothing (setuid bits, file
 // capabilities). Only execve looks at it, so it is set just before.
 Status forbid_new_privileges(const spec::Process &process);

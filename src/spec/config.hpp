@@ -71,6 +71,30 @@ struct Rlimit {
     uint64_t hard = 0;
 };
 
+// process.scheduler: the sched_setattr(2) policy and its parameters, names as the spec spells
+// them (`SCHED_BATCH`, `SCHED_FLAG_RESET_ON_FORK`).
+struct Scheduler {
+    std::string policy;
+    int nice = 0;
+    int priority = 0;
+    std::vector<std::string> flags;
+    uint64_t runtime = 0; // SCHED_DEADLINE only, in nanoseconds, as the three below
+    uint64_t deadline = 0;
+    uint64_t period = 0;
+};
+
+// process.ioPriority: ioprio_set(2) class (`IOPRIO_CLASS_BE`) and level within it, 0-7.
+struct IoPriority {
+    std::string io_class;
+    int priority = 0;
+};
+
+// process.execCPUAffinity: CPU lists as in cpuset ("0-1,3"); empty when not given.
+struct CpuAffinity {
+    std::string initial; // the runtime's child, from clone until it is set up
+    std::string final;   // the program, from exec on
+};
+
 struct Process {
     bool terminal = false;
     std::optional<ConsoleSize> console_size; // used only with `terminal`
@@ -83,6 +107,11 @@ struct Process {
     std::vector<Rlimit> rlimits;
     bool no_new_privileges = false;
     std::optional<int> oom_score_adj; // absent: inherited from the runtime
+    std::optional<Scheduler> scheduler;
+    std::optional<IoPriority> io_priority;
+    std::optional<CpuAffinity> exec_cpu_affinity;
+    std::string apparmor_profile; // empty: none asked for
+    std::string selinux_label;    // empty: none asked for
 };
 
 // One hook (config.md "POSIX-platform Hooks"): a program the runtime runs at a point of the
@@ -150,6 +179,37 @@ struct Seccomp {
     std::vector<SeccompRule> syscalls;
 };
 
+// One of linux.devices: a node made in the container's root. `type` is c, b, u (both
+// character devices) or p (a FIFO, which has no numbers).
+struct Device {
+    std::string path;
+    std::string type;
+    std::optional<int64_t> major;
+    std::optional<int64_t> minor;
+    std::optional<uint32_t> file_mode; // permission bits; absent: 0666
+    std::optional<uint32_t> uid;       // absent: root
+    std::optional<uint32_t> gid;
+};
+
+// linux.personality: the execution domain (`LINUX`, `LINUX32`); the spec defines no flags yet.
+struct Personality {
+    std::string domain;
+    std::vector<std::string> flags;
+};
+
+// One clock's entry of linux.timeOffsets: how far the container's clock is ahead of the host's.
+struct TimeOffset {
+    int64_t secs = 0;
+    uint32_t nanosecs = 0;
+};
+
+// linux.memoryPolicy: set_mempolicy(2) mode (`MPOL_BIND`), node list ("0-1") and mode flags.
+struct MemoryPolicy {
+    std::string mode;
+    std::string nodes;
+    std::vector<std::string> flags;
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<IdMapping> uid_mappings;       // for a new user namespace
@@ -159,6 +219,13 @@ struct Linux {
     std::map<std::string, std::string> sysctl; // key as written ("net.ipv4.ip_forward")
     std::string rootfs_propagation;            // "" (leave as is), "private", "rshared", ...
     std::optional<Seccomp> seccomp;
+    std::vector<Device> devices;
+    std::optional<Personality> personality;
+    std::map<std::string, TimeOffset> time_offsets; // by clock: "monotonic", "boottime"
+    std::optional<MemoryPolicy> memory_policy;
+    std::string mount_label; // SELinux context for the container's mounts; empty: none
+    // linux.netDevices: host interface name -> its name in the container ("": unchanged).
+    std::map<std::string, std::string> net_devices;
 };
 
 struct Config {
@@ -190,6 +257,7 @@ struct Config {
         return false;
     }
 
+    // A namespace of this type made for the container, not one joined by path.
     bool creates_namespace(NamespaceType type) const
     {
         for (const auto &ns : linux.namespaces)

@@ -207,12 +207,10 @@ bool asks_for_something(const Json &value)
 }
 
 // Spec fields crun-lite does not implement yet, by the object that holds them.
-constexpr std::initializer_list<const char *> unsupported_process_fields = {
-    "apparmorProfile", "scheduler", "selinuxLabel", "ioPriority", "execCPUAffinity",
-};
 constexpr std::initializer_list<const char *> unsupported_linux_fields = {
-    "timeOffsets", "devices",     "cgroupsPath",  "resources", "mountLabel",
-    "intelRdt",    "personality", "memoryPolicy", "netDevices",
+    "cgroupsPath",
+    "resources",
+    "intelRdt",
 };
 
 // Walks a parsed document into a Config. Every reader takes the JSON path of what it reads, so
@@ -343,6 +341,18 @@ private:
         problem(path, "expected a 32-bit integer, got " + got);
     }
 
+    void read_i64(const Json &value, const std::string &path, int64_t &out)
+    {
+        if (value.is_number_integer() &&
+            (!value.is_number_unsigned() ||
+             value.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max()))) {
+            out = value.get<int64_t>();
+            return;
+        }
+        std::string got = value.is_number() ? value.dump() : describe(value);
+        problem(path, "expected a 64-bit integer, got " + got);
+    }
+
     void read_string_member(const Json &object, const char *key, const std::string &parent,
                             std::string &out)
     {
@@ -417,7 +427,11 @@ private:
             read_bool(*no_new_privileges, "process.noNewPrivileges", process.no_new_privileges);
         if (auto *oom_score_adj = member(*json, "oomScoreAdj"))
             read_i32(*oom_score_adj, "process.oomScoreAdj", process.oom_score_adj.emplace());
-        note_unsupported(*json, unsupported_process_fields, "process");
+        read_string_member(*json, "apparmorProfile", "process", process.apparmor_profile);
+        read_string_member(*json, "selinuxLabel", "process", process.selinux_label);
+        decode_scheduler(*json, process);
+        decode_io_priority(*json, process);
+        decode_cpu_affinity(*json, process);
     }
 
     // Names are kept as written; validate tells a misspelt one from one this kernel lacks.
@@ -449,6 +463,53 @@ private:
             if (auto *hard = required(element, "hard", path))
                 read_u64(*hard, child_path(path, "hard"), rlimit.hard);
         });
+    }
+
+    void decode_scheduler(const Json &json, Process &process)
+    {
+        const Json *object = member(json, "scheduler");
+        if (!object || !expect_object(*object, "process.scheduler"))
+            return;
+        Scheduler &scheduler = process.scheduler.emplace();
+        const std::string path = "process.scheduler";
+        if (auto *policy = required(*object, "policy", path))
+            read_string(*policy, child_path(path, "policy"), scheduler.policy);
+        if (auto *nice = member(*object, "nice"))
+            read_i32(*nice, child_path(path, "nice"), scheduler.nice);
+        if (auto *priority = member(*object, "priority"))
+            read_i32(*priority, child_path(path, "priority"), scheduler.priority);
+        if (auto *flags = member(*object, "flags"))
+            read_string_array(*flags, child_path(path, "flags"), scheduler.flags);
+        const std::pair<const char *, uint64_t *> durations[] = {
+            {"runtime", &scheduler.runtime},
+            {"deadline", &scheduler.deadline},
+            {"period", &scheduler.period},
+        };
+        for (const auto &[key, out] : durations)
+            if (auto *value = member(*object, key))
+                read_u64(*value, child_path(path, key), *out);
+    }
+
+    void decode_io_priority(const Json &json, Process &process)
+    {
+        const Json *object = member(json, "ioPriority");
+        if (!object || !expect_object(*object, "process.ioPriority"))
+            return;
+        IoPriority &io_priority = process.io_priority.emplace();
+        if (auto *io_class = required(*object, "class", "process.ioPriority"))
+            read_string(*io_class, "process.ioPriority.class", io_priority.io_class);
+        if (auto *priority = member(*object, "priority"))
+            read_i32(*priority, "process.ioPriority.priority", io_priority.priority);
+    }
+
+    void decode_cpu_affinity(const Json &json, Process &process)
+    {
+        const Json *object = member(json, "execCPUAffinity");
+        if (!object || !expect_object(*object, "process.execCPUAffinity"))
+            return;
+        CpuAffinity &affinity = process.exec_cpu_affinity.emplace();
+        read_string_member(*object, "initial", "process.execCPUAffinity", affinity.initial);
+        read_string_member(*object, "final", "process.execCPUAffinity", affinity.final);
     }
 
     // Read even without a terminal, where it means nothing, so a malformed one is still reported.
@@ -577,7 +638,13 @@ private:
         decode_sysctl(*section);
         read_string_member(*section, "rootfsPropagation", "linux",
                            linux_config.rootfs_propagation);
+        decode_devices(*section);
+        decode_personality(*section);
+        decode_time_offsets(*section);
+        decode_memory_policy(*section);
+        read_string_member(*section, "mountLabel", "linux", linux_config.mount_label);
         decode_seccomp(*section);
+        decode_net_devices(*section);
         note_unsupported(*section, unsupported_linux_fields, "linux");
     }
 
@@ -628,6 +695,91 @@ private:
             if (auto *op = required(element, "op", arg_path))
                 read_string(*op, child_path(arg_path, "op"), arg.op);
         });
+    }
+
+    void decode_devices(const Json &section)
+    {
+        const Json *devices = member(section, "devices");
+        if (!devices || !expect_array(*devices, "linux.devices"))
+            return;
+        for (size_t i = 0; i < devices->size(); ++i) {
+            std::string path = element_path("linux.devices", i);
+            if (expect_object((*devices)[i], path))
+                decode_device((*devices)[i], path);
+        }
+    }
+
+    void decode_device(const Json &json, const std::string &path)
+    {
+        Device &device = config_.linux.devices.emplace_back();
+        if (auto *device_path = required(json, "path", path))
+            read_string(*device_path, child_path(path, "path"), device.path);
+        if (auto *type = required(json, "type", path))
+            read_string(*type, child_path(path, "type"), device.type);
+        if (auto *major = member(json, "major"))
+            read_i64(*major, child_path(path, "major"), device.major.emplace());
+        if (auto *minor = member(json, "minor"))
+            read_i64(*minor, child_path(path, "minor"), device.minor.emplace());
+        if (auto *mode = member(json, "fileMode"))
+            read_u32(*mode, child_path(path, "fileMode"), device.file_mode.emplace());
+        if (auto *uid = member(json, "uid"))
+            read_u32(*uid, child_path(path, "uid"), device.uid.emplace());
+        if (auto *gid = member(json, "gid"))
+            read_u32(*gid, child_path(path, "gid"), device.gid.emplace());
+    }
+
+    void decode_personality(const Json &section)
+    {
+        const Json *object = member(section, "personality");
+        if (!object || !expect_object(*object, "linux.personality"))
+            return;
+        Personality &personality = config_.linux.personality.emplace();
+        if (auto *domain = required(*object, "domain", "linux.personality"))
+            read_string(*domain, "linux.personality.domain", personality.domain);
+        if (auto *flags = member(*object, "flags"))
+            read_string_array(*flags, "linux.personality.flags", personality.flags);
+    }
+
+    void decode_time_offsets(const Json &section)
+    {
+        const Json *offsets = member(section, "timeOffsets");
+        if (!offsets || !expect_object(*offsets, "linux.timeOffsets"))
+            return;
+        for (const auto &[clock, value] : offsets->items()) {
+            std::string path = child_path("linux.timeOffsets", clock);
+            if (!expect_object(value, path))
+                continue;
+            TimeOffset &offset = config_.linux.time_offsets[clock];
+            if (auto *secs = member(value, "secs"))
+                read_i64(*secs, child_path(path, "secs"), offset.secs);
+            if (auto *nanosecs = member(value, "nanosecs"))
+                read_u32(*nanosecs, child_path(path, "nanosecs"), offset.nanosecs);
+        }
+    }
+
+    void decode_net_devices(const Json &section)
+    {
+        const Json *devices = member(section, "netDevices");
+        if (!devices || !expect_object(*devices, "linux.netDevices"))
+            return;
+        for (const auto &[host_name, value] : devices->items()) {
+            std::string path = child_path("linux.netDevices", host_name);
+            if (expect_object(value, path))
+                read_string_member(value, "name", path, config_.linux.net_devices[host_name]);
+        }
+    }
+
+    void decode_memory_policy(const Json &section)
+    {
+        const Json *object = member(section, "memoryPolicy");
+        if (!object || !expect_object(*object, "linux.memoryPolicy"))
+            return;
+        MemoryPolicy &policy = config_.linux.memory_policy.emplace();
+        if (auto *mode = required(*object, "mode", "linux.memoryPolicy"))
+            read_string(*mode, "linux.memoryPolicy.mode", policy.mode);
+        read_string_member(*object, "nodes", "linux.memoryPolicy", policy.nodes);
+        if (auto *flags = member(*object, "flags"))
+            read_string_array(*flags, "linux.memoryPolicy.flags", policy.flags);
     }
 
     void decode_sysctl(const Json &section)

@@ -22,6 +22,7 @@
 
 #include "spec/kernel_names.hpp"
 #include "spec/seccomp_names.hpp"
+#include "spec/validate_fields.hpp"
 #include "util/path.hpp"
 #include "util/unique_fd.hpp"
 
@@ -256,6 +257,7 @@ private:
         if (oom_score_adj && (*oom_score_adj < -1000 || *oom_score_adj > 1000))
             error("process.oomScoreAdj",
                   "must be between -1000 and 1000, got " + std::to_string(*oom_score_adj));
+        check_process_tuning(process, security(), findings_);
         report_unsupported_under("process");
     }
 
@@ -329,6 +331,13 @@ private:
                 error(path, "soft limit " + std::to_string(rlimit.soft) +
                                 " is above hard limit " + std::to_string(rlimit.hard));
         }
+    }
+
+    const HostSecurity &security()
+    {
+        if (!security_)
+            security_ = options_.host_security ? *options_.host_security : host_security();
+        return *security_;
     }
 
     int last_capability()
@@ -584,6 +593,7 @@ private:
         check_rootfs_propagation();
         if (config_.linux.seccomp)
             check_seccomp(*config_.linux.seccomp);
+        check_linux_tuning(config_, security(), findings_);
         report_unsupported_under("linux");
     }
 
@@ -706,11 +716,6 @@ private:
 
     void check_namespace(const Namespace &ns, const std::string &path)
     {
-        // No clock offsets are written yet, so a time namespace would be unusable.
-        if (ns.type == NamespaceType::time) {
-            error(path, "time namespaces are not supported yet");
-            return;
-        }
         if (ns.path.empty())
             return;
         // Namespaces the container makes would belong to the host's user namespace, where the
@@ -768,6 +773,7 @@ private:
     const ValidateOptions &options_;
     std::vector<bool> reported_; // per Config::unsupported entry
     int last_capability_ = -1;   // asked of the kernel, when options_ do not say
+    std::optional<HostSecurity> security_; // asked of /sys, when options_ do not say
     Findings findings_;
 };
 

@@ -13,12 +13,22 @@
 
 namespace crunlite::spec {
 
+// The security modules the host runs, which decide what becomes of AppArmor and SELinux fields.
+struct HostSecurity {
+    bool apparmor = false;
+    bool selinux = false;
+};
+
+// Asked of /sys.
+HostSecurity host_security();
+
 struct ValidateOptions {
     std::string bundle_dir;       // absolute; root.path and relative mount sources resolve here
     bool process_required = true; // `run` and `start` need a process; `create` alone does not
     // The running kernel's highest capability number; unset: asked of the kernel. Capabilities
     // above it are skipped with a warning.
     std::optional<int> last_capability;
+    std::optional<HostSecurity> host_security; // unset: host_security()
 };
 
 struct Findings {

@@ -79,14 +79,16 @@ TEST_CASE("exec: --process takes a process.json as podman writes it")
                      "crun-lite: exec `exec-process`: " + file + ": process.cwd: must be an "
                      "absolute path, got `tmp`\n");
 
-    // A field crun-lite does not apply yet is refused, as in config.json, never dropped.
+    // The fields beyond the basics are checked as in config.json, never dropped.
     write_text(scratch.path() + "/unsupported.json",
-               R"({"args":["true"],"cwd":"/","apparmorProfile":"confined"})");
+               R"({"args":["true"],"cwd":"/","ioPriority":{"class":"IOPRIO_CLASS_NONE"}})");
     auto unsupported =
         crun_lite({"exec", "--process", scratch.path() + "/unsupported.json", container.id()});
     CHECK(unsupported.status == 1);
     CHECK(unsupported.err == "crun-lite: exec `exec-process`: " + scratch.path() +
-                                 "/unsupported.json: process.apparmorProfile: not supported yet\n");
+                                 "/unsupported.json: process.ioPriority.class: unknown class "
+                                 "`IOPRIO_CLASS_NONE`, expected IOPRIO_CLASS_RT, IOPRIO_CLASS_BE "
+                                 "or IOPRIO_CLASS_IDLE\n");
 
     write_text(scratch.path() + "/broken.json", "{\"args\": [\n");
     auto broken = crun_lite({"exec", "--process", scratch.path() + "/broken.json", container.id()});

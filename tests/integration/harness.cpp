@@ -229,6 +229,7 @@ Bundle::Bundle(const std::string &script)
     crunlite::spec::GenerateOptions options;
     options.root_path = image_dir();
     options.args = {"sh", "-c", script};
+    options.terminal = false;
     config = crunlite::spec::generate_config(options);
     write();
 }

@@ -56,7 +56,7 @@ Running start_crun_lite(const std::vector<std::string> &args);
 Outcome crun_lite_leaving_container(const std::vector<std::string> &args);
 
 // A temporary bundle directory whose config is the generator's default on the busybox image
-// (overlay mode) running `sh -c script`. Tests edit `config` and call write().
+// (overlay mode) running `sh -c script` without a terminal. Tests edit `config` and call write().
 class Bundle {
 public:
     explicit Bundle(const std::string &script = "true");

@@ -51,6 +51,8 @@ TEST_CASE("paths: a read-only path refuses writes, keeps its flags, and others s
                   "echo 1 > /proc/sys/net/ipv4/ip_forward && cat /proc/sys/net/ipv4/ip_forward; "
                   "grep ' /proc/sys/kernel ' /proc/self/mountinfo | cut -d' ' -f6");
     bundle.config["linux"]["readonlyPaths"] = {"/proc/sys/kernel", "/proc/missing"};
+    bundle.config["mounts"][0]["options"] = {"nosuid", "noexec", "nodev"}; // flags to keep
+    bundle.config["process"].erase("capabilities"); // a net sysctl needs CAP_NET_ADMIN
     bundle.write();
     std::string host_forward = read_text("/proc/sys/net/ipv4/ip_forward");
 

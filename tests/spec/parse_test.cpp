@@ -399,26 +399,100 @@ TEST_CASE("parse names the field of a malformed id mapping")
 TEST_CASE("parse lists unsupported fields that ask for something")
 {
     auto result = parse_config(minimal(R"(,
-        "process": {"terminal": true, "args": ["sh"], "cwd": "/", "apparmorProfile": "p",
-            "scheduler": {"policy": "SCHED_OTHER"}, "selinuxLabel": "l",
-            "ioPriority": {"class": "IOPRIO_CLASS_IDLE"}, "execCPUAffinity": {"initial": "0"}},
-        "linux": {"timeOffsets": {"boottime": {}},
-            "devices": [{}], "cgroupsPath": "/c", "resources": {"pids": {}},
-            "mountLabel": "m",
-            "intelRdt": {"closID": "x"}, "personality": {"domain": "LINUX"},
-            "memoryPolicy": {"mode": "MPOL_BIND"},
-            "netDevices": {"eth0": {}}})"));
+        "process": {"terminal": true, "args": ["sh"], "cwd": "/"},
+        "linux": {"cgroupsPath": "/c", "resources": {"pids": {}}, "intelRdt": {"closID": "x"}})"));
 
     REQUIRE(result.ok());
     CHECK(result.config.process->terminal);
     CHECK(result.config.unsupported ==
           std::vector<std::string>{
-              "process.apparmorProfile", "process.scheduler",       "process.selinuxLabel",
-              "process.ioPriority",      "process.execCPUAffinity",
-              "linux.timeOffsets",       "linux.devices",           "linux.cgroupsPath",
-              "linux.resources",         "linux.mountLabel",        "linux.intelRdt",
-              "linux.personality",       "linux.memoryPolicy",      "linux.netDevices",
+              "linux.cgroupsPath",
+              "linux.resources",
+              "linux.intelRdt",
           });
+}
+
+TEST_CASE("parse reads the scheduler, I/O priority, CPU affinity and security labels")
+{
+    auto result = parse_config(minimal(R"(,
+        "process": {"args": ["sh"], "cwd": "/", "apparmorProfile": "p", "selinuxLabel": "l",
+            "scheduler": {"policy": "SCHED_DEADLINE", "nice": -3, "priority": 0,
+                "flags": ["SCHED_FLAG_RESET_ON_FORK"], "runtime": 10, "deadline": 20,
+                "period": 30},
+            "ioPriority": {"class": "IOPRIO_CLASS_IDLE", "priority": 7},
+            "execCPUAffinity": {"initial": "0", "final": "0-1"}})"));
+
+    REQUIRE(result.ok());
+    const crunlite::spec::Process &process = *result.config.process;
+    CHECK(process.apparmor_profile == "p");
+    CHECK(process.selinux_label == "l");
+    REQUIRE(process.scheduler);
+    CHECK(process.scheduler->policy == "SCHED_DEADLINE");
+    CHECK(process.scheduler->nice == -3);
+    CHECK(process.scheduler->flags == std::vector<std::string>{"SCHED_FLAG_RESET_ON_FORK"});
+    CHECK(process.scheduler->runtime == 10);
+    CHECK(process.scheduler->deadline == 20);
+    CHECK(process.scheduler->period == 30);
+    REQUIRE(process.io_priority);
+    CHECK(process.io_priority->io_class == "IOPRIO_CLASS_IDLE");
+    CHECK(process.io_priority->priority == 7);
+    REQUIRE(process.exec_cpu_affinity);
+    CHECK(process.exec_cpu_affinity->initial == "0");
+    CHECK(process.exec_cpu_affinity->final == "0-1");
+    CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse reads devices, personality, time offsets, memory policy and mount label")
+{
+    auto result = parse_config(minimal(R"(,
+        "linux": {"devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+                "fileMode": 438, "uid": 1, "gid": 2}, {"path": "/dev/pipe", "type": "p"}],
+            "personality": {"domain": "LINUX32"},
+            "timeOffsets": {"boottime": {"secs": -5, "nanosecs": 7}},
+            "memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]},
+            "mountLabel": "m", "netDevices": {"eth0": {"name": "ctr0"}, "eth1": {}}})"));
+
+    REQUIRE(result.ok());
+    const crunlite::spec::Linux &linux_config = result.config.linux;
+    REQUIRE(linux_config.devices.size() == 2);
+    const crunlite::spec::Device &fuse = linux_config.devices[0];
+    CHECK(fuse.path == "/dev/fuse");
+    CHECK(fuse.type == "c");
+    CHECK(fuse.major == 10);
+    CHECK(fuse.minor == 229);
+    CHECK(fuse.file_mode == 0666u);
+    CHECK(fuse.uid == 1u);
+    CHECK(fuse.gid == 2u);
+    CHECK(!linux_config.devices[1].major);
+    REQUIRE(linux_config.personality);
+    CHECK(linux_config.personality->domain == "LINUX32");
+    CHECK(linux_config.time_offsets.at("boottime").secs == -5);
+    CHECK(linux_config.time_offsets.at("boottime").nanosecs == 7);
+    REQUIRE(linux_config.memory_policy);
+    CHECK(linux_config.memory_policy->mode == "MPOL_BIND");
+    CHECK(linux_config.memory_policy->nodes == "0");
+    CHECK(linux_config.mount_label == "m");
+    CHECK(linux_config.net_devices ==
+          std::map<std::string, std::string>{{"eth0", "ctr0"}, {"eth1", ""}});
+    CHECK(result.config.unsupported.empty());
+}
+
+TEST_CASE("parse names the path of a mistyped device, scheduler or offset field")
+{
+    auto result = parse_config(minimal(R"(,
+        "process": {"args": ["sh"], "cwd": "/", "scheduler": {"nice": "high"},
+            "ioPriority": {"priority": 1}},
+        "linux": {"devices": [{"path": "/dev/x", "type": "c", "major": 1.5, "minor": -1}],
+            "timeOffsets": {"monotonic": {"secs": "1"}}})"));
+
+    CHECK(result.problems == std::vector<std::string>{
+                                 "process.scheduler.policy: required",
+                                 "process.scheduler.nice: expected a 32-bit integer, got a string",
+                                 "process.ioPriority.class: required",
+                                 "linux.devices[0].major: expected a 64-bit integer, got 1.5",
+                                 "linux.timeOffsets.monotonic.secs: expected a 64-bit integer, "
+                                 "got a string",
+                             });
 }
 
 TEST_CASE("parse reads masked and read-only paths, sysctl and rootfsPropagation")

@@ -68,13 +68,13 @@ Config good_config()
     return config;
 }
 
-// The running kernel is taken to know every capability up to CAP_CHECKPOINT_RESTORE (40), so
-// results do not depend on the host's kernel.
+// The running kernel is taken to know every capability up to CAP_CHECKPOINT_RESTORE (40), and
+// the host to run neither AppArmor nor SELinux, so results do not depend on the host.
 Findings validate(const Config &config, const TempBundle &bundle, bool process_required = true,
-                  int last_capability = 40)
+                  int last_capability = 40, HostSecurity security = {})
 {
-    return validate_config(config,
-                           ValidateOptions{bundle.path(), process_required, last_capability});
+    return validate_config(config, ValidateOptions{bundle.path(), process_required,
+                                                   last_capability, security});
 }
 
 // Findings as one string, one per line, so that a failed CHECK prints them.
@@ -349,7 +349,7 @@ TEST_CASE("validate_process checks capabilities and rlimits too, for exec")
     config.process->rlimits = {{"RLIMIT_NOFILE", 2, 1}};
     config.process->oom_score_adj = 5000;
 
-    CHECK(lines(validate_process(config, ValidateOptions{{}, true, 40}).errors) ==
+    CHECK(lines(validate_process(config, ValidateOptions{{}, true, 40, HostSecurity{}}).errors) ==
           lines({
               "process.capabilities.ambient[0]: unknown capability `CAP_NOPE`",
               "process.rlimits[0]: soft limit 2 is above hard limit 1",
@@ -623,8 +623,6 @@ TEST_CASE("validate checks namespaces")
         {"user without mappings", [](Config &c) { c.linux.namespaces.push_back({user, ""}); },
          {"linux.uidMappings: required with a new user namespace",
           "linux.gidMappings: required with a new user namespace"}},
-        {"time", [](Config &c) { c.linux.namespaces.push_back({time, ""}); },
-         {"linux.namespaces[5]: time namespaces are not supported yet"}},
         {"no mount namespace", [](Config &c) { c.linux.namespaces.pop_back(); },
          {"linux.namespaces: a mount namespace is required"}},
         {"no namespaces at all",
