@@ -30,14 +30,14 @@ json make_mount(const char *destination, const char *type, const char *source,
 // filesystems (refused until then, so a default config would not run).
 json default_mounts(bool rootless)
 {
-    std::initializer_list<const char *> devpts_options = {
-        "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"};
-    if (rootless)
-        devpts_options = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
+    json devpts = make_mount("/dev/pts", "devpts", "devpts",
+                             {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"});
+    if (!rootless)
+        devpts["options"].push_back("gid=5");
     return json::array({
         {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
         make_mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
-        make_mount("/dev/pts", "devpts", "devpts", devpts_options),
+        devpts,
         make_mount("/dev/shm", "tmpfs", "shm",
                    {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
         make_mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
