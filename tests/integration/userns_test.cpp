@@ -136,6 +136,7 @@ TEST_CASE("userns: a rootless user runs `spec --rootless` output; root inside, t
     json config = json::parse(read_text(bundle_dir + "/config.json"));
     config["root"]["path"] = image;
     config["process"]["args"] = {"sh", "-c", "id -u; cat /proc/self/uid_map; sleep 60"};
+    config["process"]["terminal"] = false; // spec writes runc's default, a terminal
     write_text(bundle_dir + "/config.json", config.dump());
 
     std::string id = "rootless-" + std::to_string(::getpid());
