@@ -17,6 +17,7 @@ namespace crunlite::cli {
 struct GlobalOptions {
     std::string state_root; // --root
     std::string data_root;  // --data-root
+    bool systemd_cgroup = false; // --systemd-cgroup: cgroupsPath is `slice:prefix:name`
 };
 
 // argv after the subcommand's name; args[0] is "crun-lite <verb>" for help and error text.

@@ -238,6 +238,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     wait_to_proceed(channel);
     exec_result_fd = plan.exec_result_fd;
     HookContext hook_context{*plan.state};
+    if (plan.new_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
+        fail(channel, Error::from_errno("create the cgroup namespace"), 1);
     // Device nodes and mount points get exactly the modes asked for.
     hook_context.umask = ::umask(0);
 

@@ -25,8 +25,9 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
 // Removes a stopped or created container; a running one only with `force` (it is killed).
 Status delete_container(state::StateStore &store, const std::string &id, bool force);
 
-// The container's processes as host pids: everything in its pid namespace when it has its own,
-// otherwise its first process and that process's descendants.
+// The container's processes as host pids: those in its cgroup; without one (rootless on v1),
+// everything in its pid namespace when it has its own, otherwise its first process and that
+// process's descendants.
 std::vector<pid_t> container_processes(const state::ContainerState &state);
 
 } // namespace crunlite::runtime

@@ -102,6 +102,8 @@ Result<ContainerState> StateStore::load(const std::string &id) const
         state.layers_dir = document.at("layersDir");
         state.has_process = document.at("hasProcess");
         state.own_pid_namespace = document.at("ownPidNamespace");
+        state.cgroups = document.value("cgroups", std::map<std::string, std::string>{});
+        state.cgroups_made = document.value("cgroupsMade", std::vector<std::string>{});
         return state;
     } catch (const std::exception &problem) {
         return Error::message("read `" + path + "`: " + problem.what());
@@ -116,6 +118,8 @@ Status StateStore::save(const ContainerState &state)
     document["layersDir"] = state.layers_dir;
     document["hasProcess"] = state.has_process;
     document["ownPidNamespace"] = state.own_pid_namespace;
+    document["cgroups"] = state.cgroups;
+    document["cgroupsMade"] = state.cgroups_made;
     std::string path = container_dir(state.id) + "/state.json";
     return sys::write_file_atomic(path, document.dump(2) + "\n", 0600);
 }

@@ -44,6 +44,10 @@ struct ContainerState {
     std::string layers_dir; // overlay upper and work dirs; empty without the overlay
     bool has_process = true;
     bool own_pid_namespace = true;
+    // The container's cgroup directory per hierarchy, and those create made (delete removes
+    // them, deepest first).
+    std::map<std::string, std::string> cgroups;
+    std::vector<std::string> cgroups_made;
 };
 
 // Holds flock(2) on a container's directory until destroyed.
