@@ -84,7 +84,7 @@ Status build_root(const LaunchPlan &plan, SyncChannel &channel, HookContext &hoo
     const spec::Config &config = plan.bundle->config;
     TRY(isolate_mount_propagation());
     auto root = TRY(mount_root(plan));
-    TRY(mount_config_mounts(root.get(), *plan.bundle));
+    TRY(mount_config_mounts(root.get(), plan));
     TRY(populate_dev(root.get(), config));
     // Sysctls first: readonlyPaths usually holds /proc/sys.
     TRY(write_sysctls(root.get(), config.linux.sysctl));

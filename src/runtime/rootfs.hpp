@@ -22,7 +22,8 @@ Status isolate_mount_propagation();
 Result<UniqueFd> mount_root(const LaunchPlan &plan);
 
 // Mounts config.json's `mounts`, in order, each destination resolved inside the root.
-Status mount_config_mounts(int root_fd, const spec::Bundle &bundle);
+// `cgroup` mounts show the container's own cgroups (plan.cgroup_dirs).
+Status mount_config_mounts(int root_fd, const LaunchPlan &plan);
 
 // Makes the root fd the process's `/` and drops the old root entirely.
 Status pivot_into(int root_fd);

@@ -379,9 +379,7 @@ private:
         std::string path = "mounts[" + std::to_string(index) + "]";
 
         check_mount_destination(mount.destination, path + ".destination");
-        if (mount.type == "cgroup")
-            error(path + ".type", "`cgroup` mounts are not supported yet");
-        else if (mount.type.empty() && !is_bind_mount(mount))
+        if (mount.type.empty() && !is_bind_mount(mount))
             error(path + ".type", "required unless options include bind or rbind");
         if (is_bind_mount(mount))
             check_bind_source(mount.source, path + ".source");

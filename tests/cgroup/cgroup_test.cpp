@@ -175,6 +175,20 @@ TEST_CASE("cgroup: resource values out of range are refused by JSON path")
               "`memory.high`"));
 }
 
+TEST_CASE("cgroup: a pure v2 host puts every controller on the cgroup2 hierarchy")
+{
+    Host host = Host::from_texts("41 23 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+                                 "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
+                                 "memory\t0\t1\t1\npids\t0\t1\t1\n",
+                                 "0::/user.slice\n", "cpu memory pids\n");
+    REQUIRE(host.hierarchies().size() == 1);
+    CHECK_FALSE(host.has_v1());
+    CHECK(host.find("memory") == host.unified());
+    CHECK(host.find("devices") == nullptr);
+    auto relative = resolve_cgroups_path("c", "c1", false);
+    CHECK(directory_in(*host.unified(), *relative) == "/sys/fs/cgroup/user.slice/c");
+}
+
 TEST_CASE("cgroup: resource fields of the wrong type are named by their JSON path")
 {
     auto parsed = spec::parse_config(R"({"ociVersion": "1.0.2", "root": {"path": "r"}, "linux": {"resources": {

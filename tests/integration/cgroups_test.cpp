@@ -222,3 +222,38 @@ TEST_CASE("cgroups: in a cgroup namespace the container's cgroup is its root")
     CHECK(outcome.out.find("0::/\n") != std::string::npos);
     CHECK(outcome.out.find("crun-lite") == std::string::npos);
 }
+
+TEST_CASE("cgroups: a cgroup mount shows the container's own cgroups, read-only")
+{
+    for (bool own_namespace : {false, true}) {
+        CAPTURE(own_namespace);
+        std::string id = unique_id(own_namespace ? "mount-ns" : "mount");
+        Bundle bundle("cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max;"
+                      "ls /sys/fs/cgroup/unified/cgroup.procs;"
+                      "mkdir /sys/fs/cgroup/memory/x 2>/dev/null || echo read-only");
+        bundle.config["linux"]["resources"] = {{"memory", {{"limit", 48 << 20}}},
+                                               {"pids", {{"limit", 33}}}};
+        bundle.config["mounts"].push_back({{"destination", "/sys/fs/cgroup"},
+                                           {"type", "cgroup"},
+                                           {"source", "cgroup"},
+                                           {"options", {"nosuid", "noexec", "nodev", "ro"}}});
+        if (own_namespace)
+            bundle.config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+        bundle.write();
+        auto outcome = crun_lite({"run", "--bundle", bundle.dir(), id});
+        CHECK(outcome.err == "");
+        CHECK(outcome.out == "50331648\n33\n/sys/fs/cgroup/unified/cgroup.procs\nread-only\n");
+        CHECK(outcome.status == 0);
+    }
+}
+
+TEST_CASE("cgroups: features reports cgroup v1, v2 and the systemd path form")
+{
+    auto outcome = crun_lite({"features"});
+    REQUIRE(outcome.status == 0);
+    auto cgroup = json::parse(outcome.out)["linux"]["cgroup"];
+    CHECK(cgroup["v1"] == true);
+    CHECK(cgroup["v2"] == true);
+    CHECK(cgroup["systemd"] == true);
+    CHECK(cgroup["systemdUser"] == false);
+}
