@@ -226,6 +226,15 @@ Result<bool> set_frozen(const Cgroups &cgroups, bool frozen)
     return Error::message("cgroup `" + file + "` did not reach `" + wanted + "`");
 }
 
+bool is_frozen(const Cgroups &cgroups)
+{
+    std::string v1 = cgroups.dir_of("freezer");
+    if (!v1.empty() && v1 != cgroups.dir_of(""))
+        return read_trimmed(v1 + "/freezer.state") == "FROZEN";
+    std::string v2 = cgroups.dir_of("");
+    return !v2.empty() && read_trimmed(v2 + "/cgroup.freeze") == "1";
+}
+
 Status remove(const Cgroups &cgroups)
 {
     for (auto made = cgroups.made.rbegin(); made != cgroups.made.rend(); ++made) {

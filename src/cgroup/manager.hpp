@@ -51,6 +51,9 @@ std::vector<pid_t> processes(const Cgroups &cgroups);
 // Freezes or thaws every process (v1 freezer, or v2 cgroup.freeze); false when neither exists.
 Result<bool> set_frozen(const Cgroups &cgroups, bool frozen);
 
+// Whether the freezer holds the cgroup stopped (`paused`).
+bool is_frozen(const Cgroups &cgroups);
+
 // Removes what was made, deepest first; a parent another cgroup still uses stays.
 Status remove(const Cgroups &cgroups);
 

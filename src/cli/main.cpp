@@ -34,6 +34,8 @@ constexpr Command commands[] = {
     {"delete", crunlite::cli::delete_command, "delete a container"},
     {"list", crunlite::cli::list_command, "list containers"},
     {"ps", crunlite::cli::ps_command, "list a container's processes"},
+    {"pause", crunlite::cli::pause_command, "freeze every process of a container"},
+    {"resume", crunlite::cli::resume_command, "thaw a paused container"},
     {"exec", crunlite::cli::exec_command, "run another process in a running container"},
     {"spec", crunlite::cli::spec_command, "write a default config.json"},
     {"features", crunlite::cli::features_command, "print what this runtime supports, as JSON"},

@@ -254,8 +254,8 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
     }
     auto state = std::move(loaded).value();
     std::string status = state::live_status(store, state);
-    if (status == "running" && !force)
-        return Error::message("cannot delete a running container without --force");
+    if ((status == "running" || status == "paused") && !force)
+        return Error::message("cannot delete a " + status + " container without --force");
 
     // "creating" here means a create that died half way (create holds the lock while it works).
     // A stopped container without a pid namespace of its own may leave processes in its cgroup.
@@ -273,6 +273,34 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
     else
         log::warning("delete `" + id + "`: poststop hooks not run: " + hooks.error().render());
     return Ok{};
+}
+
+namespace {
+
+Status set_paused(state::StateStore &store, const std::string &id, bool paused)
+{
+    auto lock = TRY(store.lock(id));
+    auto state = TRY(store.load(id));
+    std::string status = state::live_status(store, state);
+    const char *expected = paused ? "running" : "paused";
+    if (status != expected)
+        return Error::message(std::string("container not ") + expected);
+    bool done = TRY(cgroup::set_frozen(cgroups_of(state), paused));
+    if (!done)
+        return Error::message("no freezer: the container has no v1 freezer or cgroup v2 cgroup");
+    return Ok{};
+}
+
+} // namespace
+
+Status pause_container(state::StateStore &store, const std::string &id)
+{
+    return set_paused(store, id, true);
+}
+
+Status resume_container(state::StateStore &store, const std::string &id)
+{
+    return set_paused(store, id, false);
 }
 
 std::vector<pid_t> container_processes(const state::ContainerState &state)

@@ -25,6 +25,10 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
 // Removes a stopped or created container; a running one only with `force` (it is killed).
 Status delete_container(state::StateStore &store, const std::string &id, bool force);
 
+// Freezes every process of a running container (`paused`), or thaws a paused one.
+Status pause_container(state::StateStore &store, const std::string &id);
+Status resume_container(state::StateStore &store, const std::string &id);
+
 // The container's processes as host pids: those in its cgroup; without one (rootless on v1),
 // everything in its pid namespace when it has its own, otherwise its first process and that
 // process's descendants.

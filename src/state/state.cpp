@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cgroup/manager.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
 
@@ -154,7 +155,9 @@ std::string live_status(const StateStore &store, const ContainerState &state)
     if (!process_alive(state.pid, state.pid_start_time))
         return "stopped";
     std::string fifo = store.container_dir(state.id) + "/" + exec_fifo_name;
-    return ::access(fifo.c_str(), F_OK) == 0 ? "created" : "running";
+    if (::access(fifo.c_str(), F_OK) == 0)
+        return "created";
+    return cgroup::is_frozen({state.cgroups, state.cgroups_made}) ? "paused" : "running";
 }
 
 std::string oci_state_json(const ContainerState &state, const std::string &status)

@@ -90,7 +90,8 @@ private:
 // Whether `pid` is still the process that had `start_time`, and not a zombie.
 bool process_alive(pid_t pid, uint64_t start_time);
 
-// created, running or stopped, from the process and the exec fifo rather than the file.
+// created, running, paused or stopped, from the process, the exec fifo and the cgroup freezer
+// rather than the file.
 std::string live_status(const StateStore &store, const ContainerState &state);
 
 // The OCI state document (runtime.md "State") with the live status.

@@ -257,3 +257,25 @@ TEST_CASE("cgroups: features reports cgroup v1, v2 and the systemd path form")
     CHECK(cgroup["systemd"] == true);
     CHECK(cgroup["systemdUser"] == false);
 }
+
+TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws it")
+{
+    std::string id = unique_id("pause");
+    Bundle bundle("sleep 300");
+    Detached container(id, bundle);
+    auto status = [&] { return json::parse(crun_lite({"state", id}).out)["status"]; };
+
+    auto paused = crun_lite({"pause", id});
+    CHECK(paused.status == 0);
+    CHECK(paused.err == "");
+    CHECK(status() == "paused");
+    CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "FROZEN");
+    auto again = crun_lite({"pause", id});
+    CHECK(again.status == 1);
+    CHECK(again.err == "crun-lite: pause `" + id + "`: container not running\n");
+
+    auto resumed = crun_lite({"resume", id});
+    CHECK(resumed.status == 0);
+    CHECK(status() == "running");
+    CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "THAWED");
+}
