@@ -36,6 +36,7 @@ constexpr Command commands[] = {
     {"ps", crunlite::cli::ps_command, "list a container's processes"},
     {"pause", crunlite::cli::pause_command, "freeze every process of a container"},
     {"resume", crunlite::cli::resume_command, "thaw a paused container"},
+    {"update", crunlite::cli::update_command, "change a container's cgroup limits"},
     {"exec", crunlite::cli::exec_command, "run another process in a running container"},
     {"spec", crunlite::cli::spec_command, "write a default config.json"},
     {"features", crunlite::cli::features_command, "print what this runtime supports, as JSON"},

@@ -223,7 +223,7 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
     auto lock = TRY(store.lock(id));
     auto state = TRY(store.load(id));
     std::string status = state::live_status(store, state);
-    if (status != "created" && status != "running")
+    if (status != "created" && status != "running" && status != "paused")
         return Error::message("container not running");
 
     auto pidfd = TRY(open_first_process(state));
@@ -301,6 +301,25 @@ Status pause_container(state::StateStore &store, const std::string &id)
 Status resume_container(state::StateStore &store, const std::string &id)
 {
     return set_paused(store, id, false);
+}
+
+Status update_resources(state::StateStore &store, const std::string &id,
+                        const spec::Resources &resources)
+{
+    auto lock = TRY(store.lock(id));
+    auto state = TRY(store.load(id));
+    std::string status = state::live_status(store, state);
+    if (status != "created" && status != "running" && status != "paused")
+        return Error::message("container not running");
+    if (state.cgroups.empty())
+        return Error::message("the container has no cgroups to update");
+
+    auto host = TRY(cgroup::Host::discover());
+    auto plan = TRY(cgroup::plan_writes(resources, cgroup::locator_for(host)));
+    // The planner always starts the device list afresh; without new rules, the old ones stay.
+    if (resources.devices.empty())
+        std::erase_if(plan.writes, [](const auto &write) { return write.controller == "devices"; });
+    return cgroup::apply(cgroups_of(state), plan);
 }
 
 std::vector<pid_t> container_processes(const state::ContainerState &state)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "spec/config.hpp"
 #include "state/state.hpp"
 #include "util/error.hpp"
 
@@ -28,6 +29,11 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
 // Freezes every process of a running container (`paused`), or thaws a paused one.
 Status pause_container(state::StateStore &store, const std::string &id);
 Status resume_container(state::StateStore &store, const std::string &id);
+
+// Writes new limits into a living container's cgroups. Device rules are rewritten only when
+// `resources` has some.
+Status update_resources(state::StateStore &store, const std::string &id,
+                        const spec::Resources &resources);
 
 // The container's processes as host pids: those in its cgroup; without one (rootless on v1),
 // everything in its pid namespace when it has its own, otherwise its first process and that

@@ -279,3 +279,31 @@ TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws
     CHECK(status() == "running");
     CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "THAWED");
 }
+
+TEST_CASE("cgroups: update changes a running container's limits, by flag or resources file")
+{
+    std::string id = unique_id("update");
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["resources"] = {{"pids", {{"limit", 30}}}};
+    bundle.write();
+    Detached container(id, bundle);
+
+    auto updated = crun_lite({"update", "--memory", "50331648", "--pids-limit", "40",
+                              "--cpu-shares", "256", id});
+    CHECK(updated.err == "");
+    CHECK(updated.status == 0);
+    CHECK(trimmed(cgroup_dir("memory", id) + "/memory.limit_in_bytes") == "50331648");
+    CHECK(trimmed(cgroup_dir("pids", id) + "/pids.max") == "40");
+    CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "256");
+
+    TempDir dir;
+    write_text(dir.path() + "/resources.json", R"({"pids": {"limit": 50}})");
+    CHECK(crun_lite({"update", "--resources", dir.path() + "/resources.json", id}).status == 0);
+    CHECK(trimmed(cgroup_dir("pids", id) + "/pids.max") == "50");
+
+    write_text(dir.path() + "/bad.json", R"({"cpu": {"shares": 1}})");
+    auto refused = crun_lite({"update", "--resources", dir.path() + "/bad.json", id});
+    CHECK(refused.status == 1);
+    CHECK(refused.err == "crun-lite: update `" + id +
+                             "`: linux.resources.cpu.shares: must be between 2 and 262144, got 1\n");
+}
