@@ -156,6 +156,7 @@ Result<ContainerRequest> container_request(const GlobalOptions &global,
     request.create.id = id;
     request.create.state_root = global.state_root;
     request.create.data_root = global.data_root;
+    request.create.systemd_cgroup = global.systemd_cgroup;
     request.create.no_pivot = flags.count("no-pivot") > 0;
     request.create.preserved_fds = apply_listen_fds(request.bundle) + preserve_fds;
     if (flags.count("console-socket"))

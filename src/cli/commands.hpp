@@ -17,6 +17,7 @@ namespace crunlite::cli {
 struct GlobalOptions {
     std::string state_root; // --root
     std::string data_root;  // --data-root
+    bool systemd_cgroup = false; // --systemd-cgroup: cgroupsPath is `slice:prefix:name`
 };
 
 // argv after the subcommand's name; args[0] is "crun-lite <verb>" for help and error text.
@@ -28,11 +29,14 @@ int exec_command(const GlobalOptions &global, const Arguments &args);
 int features_command(const GlobalOptions &global, const Arguments &args);
 int kill_command(const GlobalOptions &global, const Arguments &args);
 int list_command(const GlobalOptions &global, const Arguments &args);
+int pause_command(const GlobalOptions &global, const Arguments &args);
 int ps_command(const GlobalOptions &global, const Arguments &args);
+int resume_command(const GlobalOptions &global, const Arguments &args);
 int run_command(const GlobalOptions &global, const Arguments &args);
 int spec_command(const GlobalOptions &global, const Arguments &args);
 int start_command(const GlobalOptions &global, const Arguments &args);
 int state_command(const GlobalOptions &global, const Arguments &args);
+int update_command(const GlobalOptions &global, const Arguments &args);
 
 // Logs `error` as the failure of `verb` on `object`, one line per problem
 // ("run `c1`: process.args: must not be empty"), and returns the exit status it calls for.

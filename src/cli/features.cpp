@@ -45,7 +45,14 @@ int features_command(const GlobalOptions &, const Arguments &args)
         {"linux",
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "uts"}},
           {"capabilities", spec::capability_names()},
-          {"cgroup", {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}}},
+          // systemd: the slice:prefix:name form, placed where systemd would put the unit;
+          // crun-lite talks to no systemd (cgroup/path.hpp).
+          {"cgroup",
+           {{"v1", true},
+            {"v2", true},
+            {"systemd", true},
+            {"systemdUser", false},
+            {"rdma", false}}},
           {"seccomp",
            {{"enabled", true},
             {"actions", spec::supported_seccomp_names(spec::seccomp_actions())},

@@ -38,6 +38,9 @@ constexpr Command commands[] = {
     {"delete", crunlite::cli::delete_command, "delete a container"},
     {"list", crunlite::cli::list_command, "list containers"},
     {"ps", crunlite::cli::ps_command, "list a container's processes"},
+    {"pause", crunlite::cli::pause_command, "freeze every process of a container"},
+    {"resume", crunlite::cli::resume_command, "thaw a paused container"},
+    {"update", crunlite::cli::update_command, "change a container's cgroup limits"},
     {"exec", crunlite::cli::exec_command, "run another process in a running container"},
     {"spec", crunlite::cli::spec_command, "write a default config.json"},
     {"features", crunlite::cli::features_command, "print what this runtime supports, as JSON"},
@@ -59,7 +62,8 @@ void print_help()
                  "  --log FILE              write the log to FILE instead of stderr\n"
                  "  --log-format text|json  log line format (default: text)\n"
                  "  --debug                 log every step\n"
-                 "  --systemd-cgroup        accepted; no effect (crun-lite makes no cgroups yet)\n"
+                 "  --systemd-cgroup        linux.cgroupsPath is slice:prefix:name, placed as "
+                 "systemd would\n"
                  "  --version               print the version\n"
                  "  -h, --help              show this help\n\n"
                  "`crun-lite <command> --help` describes a command.\n";
@@ -129,10 +133,12 @@ int main(int argc, char **argv)
             log_options.level = crunlite::log::Level::debug;
             continue;
         }
-        // Accepted because podman and containerd pass it. crun-lite makes no cgroups yet, so
-        // there is nothing for systemd to manage: the flag changes nothing.
-        if (arg == "--systemd-cgroup")
+        // No systemd runs on these hosts: the flag only changes where the cgroup goes
+        // (cgroup/path.hpp).
+        if (arg == "--systemd-cgroup") {
+            global.systemd_cgroup = true;
             continue;
+        }
         if (take_value(argc, argv, index, "--root", global.state_root) ||
             take_value(argc, argv, index, "--data-root", global.data_root) ||
             take_value(argc, argv, index, "--log", log_options.file) ||

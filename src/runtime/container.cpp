@@ -56,6 +56,12 @@ Status plan_namespaces(const spec::Config &config, LaunchPlan &plan)
         // A new time namespace is the child's to make (time_namespace.hpp says why).
         if (ns.type == spec::NamespaceType::time && ns.path.empty())
             continue;
+        // The new cgroup namespace is rooted where the process is when it unshares: after
+        // prepare_child has placed it in the container's cgroup, not at clone.
+        if (ns.path.empty() && ns.type == spec::NamespaceType::cgroup) {
+            plan.new_cgroup_namespace = true;
+            continue;
+        }
         if (ns.path.empty()) {
             plan.clone_flags |= static_cast<uint64_t>(flag);
             continue;
@@ -274,6 +280,8 @@ Status NewContainer::make(const spec::Bundle &bundle)
     if (bundle.config.wants_overlay())
         TRY(prepare_layers(options_.data_root, bundle.config, bundle.rootfs, plan, layers_dir_));
     TRY(prepare_idmapped_trees(bundle, plan));
+    TRY(make_cgroups(bundle.config));
+    plan.cgroup_dirs = cgroups_.dirs;
     TRY(spawn(plan));
     TRY(store_.save(state_));
     TRY(await_ready());
@@ -358,6 +366,26 @@ void NewContainer::run_poststart_hooks()
                                  state::oci_state_json(state_, "running"));
 }
 
+// The cgroups exist, with their limits, before the process does; each one made is recorded at
+// once, so that neither an unwinding create nor delete after a killed one misses it.
+Status NewContainer::make_cgroups(const spec::Config &config)
+{
+    auto host = TRY(cgroup::Host::discover());
+    auto path = TRY(cgroup::resolve_cgroups_path(config.linux.cgroups_path, options_.id,
+                                                 options_.systemd_cgroup));
+    auto locate = cgroup::locator_for(host);
+    auto plan = TRY(cgroup::plan_writes(config.linux.resources.value_or(spec::Resources{}),
+                                        locate));
+    cgroups_ = cgroup::plan_directories(host, path);
+    auto made = cgroup::make_directories(host, cgroups_,
+                                         cgroup::v2_controllers_needed(plan, locate));
+    state_.cgroups = cgroups_.dirs;
+    state_.cgroups_made = cgroups_.made;
+    TRY(std::move(made));
+    TRY(store_.save(state_));
+    return cgroup::apply(cgroups_, plan);
+}
+
 // What the runtime does to the new process from outside, while it waits for `proceed`.
 Status NewContainer::prepare_child(const LaunchPlan &plan)
 {
@@ -367,7 +395,7 @@ Status NewContainer::prepare_child(const LaunchPlan &plan)
     if (const auto &process = plan.bundle->config.process)
         TRY(apply_initial_cpu_affinity(*process, pid_));
     TRY(move_net_devices(plan.bundle->config.linux, pid_));
-    return Ok{};
+    return cgroup::place(cgroups_, pid_);
 }
 
 Status write_pid_file(const std::string &path, pid_t pid)
@@ -385,6 +413,8 @@ NewContainer::~NewContainer()
         sys::signal_pidfd(pidfd_.get(), SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
+    if (auto removed = cgroup::remove(cgroups_); !removed)
+        log::warning(removed.error().render());
     if (!layers_dir_.empty() && !sys::remove_tree(layers_dir_))
         log::warning("remove `" + layers_dir_ + "`: not everything could be removed");
     if (claimed_)

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "cgroup/manager.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/sync.hpp"
 #include "spec/bundle.hpp"
@@ -29,6 +30,7 @@ struct CreateOptions {
     bool no_pivot = false;   // --no-pivot: move the root onto `/` and chroot instead
     int preserved_fds = 0;   // fds 3 .. 3+N-1 pass into the container (LISTEN_FDS, --preserve-fds)
     std::string console_socket; // with process.terminal: where the pty master goes; empty keeps it
+    bool systemd_cgroup = false; // --systemd-cgroup (cgroup/path.hpp)
 };
 
 class NewContainer {
@@ -60,6 +62,7 @@ public:
 private:
     NewContainer(const CreateOptions &options) : options_(options), store_(options.state_root) {}
     Status make(const spec::Bundle &bundle);
+    Status make_cgroups(const spec::Config &config);
     Status spawn(LaunchPlan &plan);
     Status prepare_child(const LaunchPlan &plan);
     Status await_ready();
@@ -71,6 +74,7 @@ private:
     state::ContainerState state_;
     bool claimed_ = false;
     std::string layers_dir_;
+    cgroup::Cgroups cgroups_;
     pid_t pid_ = 0;
     UniqueFd pidfd_;
     UniqueFd runtime_pidfd_; // lets the child notice the runtime's death

@@ -11,6 +11,7 @@
 
 #include <optional>
 
+#include "cgroup/manager.hpp"
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/process.hpp"
@@ -87,11 +88,15 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 [[noreturn]] void exec_child(int container_pidfd, int joined_namespaces,
                              const spec::Process &process,
                              const std::vector<int> &passed_fds, int runtime_pidfd,
-                             const std::optional<SeccompProgram> &seccomp, SyncChannel &channel)
+                             const std::optional<SeccompProgram> &seccomp,
+                             const cgroup::Cgroups &cgroups, SyncChannel &channel)
 {
     if (runtime_pidfd >= 0)
         die_with_runtime(runtime_pidfd);
     if (auto status = apply_initial_cpu_affinity(process, 0); !status)
+        fail_in_child(channel, status.error(), 1);
+    // Into the container's cgroups before anything of the container's can run here.
+    if (auto status = cgroup::place(cgroups, 0); !status)
         fail_in_child(channel, status.error(), 1);
     // Through the host's /proc and /sys, before the container's root hides them.
     const spec::HostSecurity host_security = spec::host_security();
@@ -166,7 +171,8 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     pid_t pid = TRY(sys::clone_with_flags(0, &pidfd));
     if (pid == 0) {
         parent_end.close();
-        exec_child(container.get(), joined, process, passed, runtime.get(), seccomp, child_end);
+        exec_child(container.get(), joined, process, passed, runtime.get(), seccomp,
+                   {state.cgroups, state.cgroups_made}, child_end);
     }
     child_end.close();
     ScopeExit stop_child([&] {

@@ -272,6 +272,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
     if (plan.clone_flags & CLONE_NEWUSER)
         if (auto status = become_namespace_root(); !status)
             fail(channel, status.error(), 1);
+    if (plan.new_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
+        fail(channel, Error::from_errno("create the cgroup namespace"), 1);
     // Device nodes and mount points get exactly the modes asked for.
     hook_context.umask = ::umask(0);
     // Asked of the host's /sys, which the container's root hides later.

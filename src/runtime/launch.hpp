@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ struct LaunchPlan {
 
     uint64_t clone_flags = 0;            // CLONE_NEW* for the namespaces to create
     std::vector<NamespaceJoin> joins;    // namespaces to enter, pid already entered by the parent
+    bool new_cgroup_namespace = false;   // unshared once placed in the container's cgroups
+    std::map<std::string, std::string> cgroup_dirs; // by hierarchy, for `cgroup` mounts
     // The runtime, as a pidfd: the child dies with it until the container is made, and for good
     // in the foreground (`run` without --detach).
     int runtime_pidfd = -1;

@@ -13,6 +13,7 @@
 #include "runtime/hooks.hpp"
 #include "spec/bundle.hpp"
 #include "spec/parse.hpp"
+#include "cgroup/manager.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
@@ -90,26 +91,47 @@ Status wait_for_exit(int pidfd)
     return Ok{};
 }
 
+cgroup::Cgroups cgroups_of(const state::ContainerState &state)
+{
+    return {state.cgroups, state.cgroups_made};
+}
+
+// Stops the container's cgroup while `act` runs, so that no process forks a child that the
+// list taken inside misses.
+template <typename Act>
+Status with_cgroup_frozen(const state::ContainerState &state, Act act)
+{
+    auto cgroups = cgroups_of(state);
+    bool frozen = !cgroups.empty() && TRY(cgroup::set_frozen(cgroups, true));
+    act();
+    if (frozen)
+        TRY(cgroup::set_frozen(cgroups, false));
+    return Ok{};
+}
+
 // Kills every process of the container and waits until each has exited, so that delete leaves
 // none behind. Each is held by a pidfd before any signal, so none can be confused with a
 // process that reuses its pid meanwhile.
 Status kill_everything(const state::ContainerState &state)
 {
     auto first = open_first_process(state);
-    if (!first)
+    if (!first && state.cgroups.empty())
         return Ok{}; // already gone
     std::vector<UniqueFd> others;
-    for (pid_t pid : container_processes(state))
-        if (pid != state.pid)
-            if (UniqueFd fd = sys::open_pidfd(pid))
-                others.push_back(std::move(fd));
-
     // With its own pid namespace the kernel kills the rest when the first process dies; without
     // one they would outlive it, so every one is signalled.
-    for (const auto &other : others)
-        (void)send_signal(other.get(), SIGKILL);
-    TRY(send_signal(first->get(), SIGKILL));
-    TRY(wait_for_exit(first->get()));
+    TRY(with_cgroup_frozen(state, [&] {
+        for (pid_t pid : container_processes(state))
+            if (pid != state.pid)
+                if (UniqueFd fd = sys::open_pidfd(pid))
+                    others.push_back(std::move(fd));
+        for (const auto &other : others)
+            (void)send_signal(other.get(), SIGKILL);
+        if (first)
+            (void)send_signal(first->get(), SIGKILL);
+    }));
+    if (first)
+        TRY(wait_for_exit(first->get()));
     for (const auto &other : others)
         TRY(wait_for_exit(other.get()));
     return Ok{};
@@ -201,14 +223,16 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
     auto lock = TRY(store.lock(id));
     auto state = TRY(store.load(id));
     std::string status = state::live_status(store, state);
-    if (status != "created" && status != "running")
+    if (status != "created" && status != "running" && status != "paused")
         return Error::message("container not running");
 
     auto pidfd = TRY(open_first_process(state));
     if (all)
-        for (pid_t pid : container_processes(state))
-            if (pid != state.pid)
-                ::kill(pid, signal);
+        TRY(with_cgroup_frozen(state, [&] {
+            for (pid_t pid : container_processes(state))
+                if (pid != state.pid)
+                    ::kill(pid, signal);
+        }));
     return send_signal(pidfd.get(), signal);
 }
 
@@ -230,12 +254,15 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
     }
     auto state = std::move(loaded).value();
     std::string status = state::live_status(store, state);
-    if (status == "running" && !force)
-        return Error::message("cannot delete a running container without --force");
+    if ((status == "running" || status == "paused") && !force)
+        return Error::message("cannot delete a " + status + " container without --force");
 
     // "creating" here means a create that died half way (create holds the lock while it works).
-    if (status == "running" || status == "created" || status == "creating")
+    // A stopped container without a pid namespace of its own may leave processes in its cgroup.
+    if (status == "running" || status == "created" || status == "creating" ||
+        !state.cgroups.empty())
         TRY(kill_everything(state));
+    TRY(cgroup::remove(cgroups_of(state)));
     if (!state.layers_dir.empty() && !sys::remove_tree(state.layers_dir))
         return Error::message("remove `" + state.layers_dir + "`: not everything could be removed");
     auto hooks = kept_hooks(store, id);
@@ -248,8 +275,57 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
     return Ok{};
 }
 
+namespace {
+
+Status set_paused(state::StateStore &store, const std::string &id, bool paused)
+{
+    auto lock = TRY(store.lock(id));
+    auto state = TRY(store.load(id));
+    std::string status = state::live_status(store, state);
+    const char *expected = paused ? "running" : "paused";
+    if (status != expected)
+        return Error::message(std::string("container not ") + expected);
+    bool done = TRY(cgroup::set_frozen(cgroups_of(state), paused));
+    if (!done)
+        return Error::message("no freezer: the container has no v1 freezer or cgroup v2 cgroup");
+    return Ok{};
+}
+
+} // namespace
+
+Status pause_container(state::StateStore &store, const std::string &id)
+{
+    return set_paused(store, id, true);
+}
+
+Status resume_container(state::StateStore &store, const std::string &id)
+{
+    return set_paused(store, id, false);
+}
+
+Status update_resources(state::StateStore &store, const std::string &id,
+                        const spec::Resources &resources)
+{
+    auto lock = TRY(store.lock(id));
+    auto state = TRY(store.load(id));
+    std::string status = state::live_status(store, state);
+    if (status != "created" && status != "running" && status != "paused")
+        return Error::message("container not running");
+    if (state.cgroups.empty())
+        return Error::message("the container has no cgroups to update");
+
+    auto host = TRY(cgroup::Host::discover());
+    auto plan = TRY(cgroup::plan_writes(resources, cgroup::locator_for(host)));
+    // The planner always starts the device list afresh; without new rules, the old ones stay.
+    if (resources.devices.empty())
+        std::erase_if(plan.writes, [](const auto &write) { return write.controller == "devices"; });
+    return cgroup::apply(cgroups_of(state), plan);
+}
+
 std::vector<pid_t> container_processes(const state::ContainerState &state)
 {
+    if (!state.cgroups.empty())
+        return cgroup::processes(cgroups_of(state));
     if (!state::process_alive(state.pid, state.pid_start_time))
         return {};
     if (!state.own_pid_namespace)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "spec/config.hpp"
 #include "state/state.hpp"
 #include "util/error.hpp"
 
@@ -25,8 +26,18 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
 // Removes a stopped or created container; a running one only with `force` (it is killed).
 Status delete_container(state::StateStore &store, const std::string &id, bool force);
 
-// The container's processes as host pids: everything in its pid namespace when it has its own,
-// otherwise its first process and that process's descendants.
+// Freezes every process of a running container (`paused`), or thaws a paused one.
+Status pause_container(state::StateStore &store, const std::string &id);
+Status resume_container(state::StateStore &store, const std::string &id);
+
+// Writes new limits into a living container's cgroups. Device rules are rewritten only when
+// `resources` has some.
+Status update_resources(state::StateStore &store, const std::string &id,
+                        const spec::Resources &resources);
+
+// The container's processes as host pids: those in its cgroup; without one (rootless on v1),
+// everything in its pid namespace when it has its own, otherwise its first process and that
+// process's descendants.
 std::vector<pid_t> container_processes(const state::ContainerState &state);
 
 } // namespace crunlite::runtime

@@ -162,6 +162,62 @@ Status mount_one(const spec::Mount &mount, const MountContext &context)
     return apply_propagation(options, context.root_fd, destination);
 }
 
+// Remounts what `fd` names with `flags` (a bind takes its flags only this way).
+Status remount_with(int fd, unsigned long flags, const std::string &what)
+{
+    if (::mount(nullptr, sys::fd_path(fd).c_str(), nullptr, MS_REMOUNT | flags, nullptr) != 0)
+        return Error::from_errno("remount `" + what + "` with its options");
+    return Ok{};
+}
+
+// One hierarchy at `target`: mounted for real in the container's own cgroup namespace (its
+// root is then the container's cgroup), otherwise a bind of the container's directory, so
+// that the host's tree above it stays out of sight.
+Status mount_hierarchy(const std::string &key, const std::string &dir, int root_fd,
+                       unsigned long flags, const LaunchPlan &plan, const std::string &shown)
+{
+    auto target = TRY(sys::make_directories_in_root(root_fd, shown, 0755));
+    std::string at = sys::fd_path(target.get());
+    if (plan.new_cgroup_namespace) {
+        bool v2 = key == "unified";
+        if (::mount("cgroup", at.c_str(), v2 ? "cgroup2" : "cgroup", flags,
+                    v2 ? nullptr : key.c_str()) != 0)
+            return Error::from_errno("mount cgroup `" + key + "` on `" + shown + "`");
+        return Ok{};
+    }
+    if (::mount(dir.c_str(), at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        return Error::from_errno("bind cgroup `" + dir + "` to `" + shown + "`");
+    auto mounted = TRY(sys::open_in_root(root_fd, shown, O_PATH));
+    return remount_with(mounted.get(), MS_BIND | flags, shown);
+}
+
+// A `cgroup` mount. With the v2 hierarchy alone, it is that hierarchy at the destination; with
+// v1 ones, a tmpfs holding one directory per hierarchy (`unified` for the v2 one of a hybrid
+// host), read-only unless the mount asks for rw, as runc builds it.
+Status mount_cgroups(const spec::Mount &mount, int root_fd, const LaunchPlan &plan)
+{
+    MountOptions options = parse_mount_options(mount.options);
+    std::string destination = container_destination(mount);
+    const auto &dirs = plan.cgroup_dirs;
+    if (dirs.size() == 1 && dirs.count("unified"))
+        return mount_hierarchy("unified", dirs.begin()->second, root_fd, options.flags, plan,
+                               destination);
+    auto target = TRY(sys::make_directories_in_root(root_fd, destination, 0755));
+
+    unsigned long tmpfs_flags = options.flags & ~MS_RDONLY;
+    if (::mount("tmpfs", sys::fd_path(target.get()).c_str(), "tmpfs", tmpfs_flags,
+                "mode=755") != 0)
+        return Error::from_errno("mount tmpfs for cgroups on `" + destination + "`");
+    for (const auto &[key, dir] : dirs) {
+        std::string name = key.starts_with("name=") ? key.substr(5) : key;
+        TRY(mount_hierarchy(key, dir, root_fd, options.flags, plan, destination + "/" + name));
+    }
+    if (!(options.flags & MS_RDONLY))
+        return Ok{};
+    auto mounted = TRY(sys::open_in_root(root_fd, destination, O_PATH));
+    return remount_with(mounted.get(), options.flags, destination);
+}
+
 } // namespace
 
 Status isolate_mount_propagation()
@@ -218,9 +274,14 @@ Status mount_config_mounts(int root_fd, const LaunchPlan &plan)
 {
     const auto &mounts = plan.bundle->config.mounts;
     for (size_t i = 0; i < mounts.size(); ++i) {
+        std::string where = "mounts[" + std::to_string(i) + "]";
+        if (mounts[i].type == "cgroup") {
+            TRY_CONTEXT(mount_cgroups(mounts[i], root_fd, plan), where);
+            continue;
+        }
         int idmapped = i < plan.idmapped_mounts.size() ? plan.idmapped_mounts[i].get() : -1;
         MountContext context{root_fd, plan.bundle->dir, in_user_namespace(plan), idmapped};
-        TRY_CONTEXT(mount_one(mounts[i], context), "mounts[" + std::to_string(i) + "]");
+        TRY_CONTEXT(mount_one(mounts[i], context), where);
     }
     return Ok{};
 }

@@ -23,6 +23,7 @@ Status isolate_mount_propagation();
 Result<UniqueFd> mount_root(const LaunchPlan &plan, int layers_fd);
 
 // Mounts config.json's `mounts`, in order, each destination resolved inside the root.
+// `cgroup` mounts show the container's own cgroups (plan.cgroup_dirs).
 Status mount_config_mounts(int root_fd, const LaunchPlan &plan);
 
 // Makes the root fd the process's `/` and drops the old root entirely.

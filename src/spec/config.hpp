@@ -210,6 +210,82 @@ struct MemoryPolicy {
     std::vector<std::string> flags;
 };
 
+// linux.resources: each limit as the config gives it; unset members leave the kernel's default.
+// Negative memory and pids values mean "no limit", as in the spec.
+struct MemoryResources {
+    std::optional<int64_t> limit;
+    std::optional<int64_t> reservation;
+    std::optional<int64_t> swap; // memory plus swap, as cgroup v1's memsw counts it
+    std::optional<int64_t> kernel;
+    std::optional<int64_t> kernel_tcp;
+    std::optional<uint64_t> swappiness;
+    std::optional<bool> disable_oom_killer;
+};
+
+struct CpuResources {
+    std::optional<uint64_t> shares;
+    std::optional<int64_t> quota;
+    std::optional<uint64_t> period;
+    std::optional<int64_t> realtime_runtime;
+    std::optional<uint64_t> realtime_period;
+    std::string cpus; // cpuset list, "0-2,4"
+    std::string mems;
+    std::optional<int64_t> idle;
+};
+
+struct WeightDevice {
+    int64_t major = 0;
+    int64_t minor = 0;
+    std::optional<uint16_t> weight;
+    std::optional<uint16_t> leaf_weight;
+};
+
+struct ThrottleDevice {
+    int64_t major = 0;
+    int64_t minor = 0;
+    uint64_t rate = 0;
+};
+
+struct BlockIoResources {
+    std::optional<uint16_t> weight;
+    std::optional<uint16_t> leaf_weight;
+    std::vector<WeightDevice> weight_devices;
+    std::vector<ThrottleDevice> throttle_read_bps;
+    std::vector<ThrottleDevice> throttle_write_bps;
+    std::vector<ThrottleDevice> throttle_read_iops;
+    std::vector<ThrottleDevice> throttle_write_iops;
+};
+
+struct HugepageLimit {
+    std::string page_size; // "2MB", "1GB"
+    uint64_t limit = 0;
+};
+
+// One rule of the device controller's list; a missing major or minor matches any.
+struct DeviceRule {
+    bool allow = false;
+    std::string type = "a"; // a, b or c
+    std::optional<int64_t> major;
+    std::optional<int64_t> minor;
+    std::string access = "rwm";
+};
+
+struct NetworkResources {
+    std::optional<uint32_t> class_id;
+    std::vector<std::pair<std::string, uint32_t>> priorities; // interface, priority
+};
+
+struct Resources {
+    std::optional<MemoryResources> memory;
+    std::optional<CpuResources> cpu;
+    std::optional<int64_t> pids_limit;
+    std::optional<BlockIoResources> block_io;
+    std::vector<HugepageLimit> hugepage_limits;
+    std::vector<DeviceRule> devices;
+    std::optional<NetworkResources> network;
+    std::map<std::string, std::string> unified; // cgroup v2 file name -> value
+};
+
 struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<IdMapping> uid_mappings;       // for a new user namespace
@@ -226,6 +302,8 @@ struct Linux {
     std::string mount_label; // SELinux context for the container's mounts; empty: none
     // linux.netDevices: host interface name -> its name in the container ("": unchanged).
     std::map<std::string, std::string> net_devices;
+    std::string cgroups_path;                  // "": crun-lite's default (runtime/cgroups)
+    std::optional<Resources> resources;
 };
 
 struct Config {

@@ -208,9 +208,10 @@ bool asks_for_something(const Json &value)
 
 // Spec fields crun-lite does not implement yet, by the object that holds them.
 constexpr std::initializer_list<const char *> unsupported_linux_fields = {
-    "cgroupsPath",
-    "resources",
     "intelRdt",
+};
+constexpr std::initializer_list<const char *> unsupported_resources_fields = {
+    "rdma",
 };
 
 // Walks a parsed document into a Config. Every reader takes the JSON path of what it reads, so
@@ -326,6 +327,31 @@ private:
         problem(path, "expected an unsigned 64-bit integer, got " + got);
     }
 
+    void read_i64(const Json &value, const std::string &path, int64_t &out)
+    {
+        bool fits = value.is_number_integer() &&
+                    (!value.is_number_unsigned() ||
+                     value.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max()));
+        if (fits) {
+            out = value.get<int64_t>();
+            return;
+        }
+        std::string got = value.is_number() ? value.dump() : describe(value);
+        problem(path, "expected a 64-bit integer, got " + got);
+    }
+
+    void read_u16(const Json &value, const std::string &path, uint16_t &out)
+    {
+        uint32_t wide = 0;
+        if (value.is_number_unsigned() && value.get<uint64_t>() <= 65535) {
+            read_u32(value, path, wide);
+            out = static_cast<uint16_t>(wide);
+            return;
+        }
+        std::string got = value.is_number() ? value.dump() : describe(value);
+        problem(path, "expected an unsigned 16-bit integer, got " + got);
+    }
+
     void read_i32(const Json &value, const std::string &path, int &out)
     {
         bool fits = value.is_number_unsigned()
@@ -339,18 +365,6 @@ private:
         }
         std::string got = value.is_number() ? value.dump() : describe(value);
         problem(path, "expected a 32-bit integer, got " + got);
-    }
-
-    void read_i64(const Json &value, const std::string &path, int64_t &out)
-    {
-        if (value.is_number_integer() &&
-            (!value.is_number_unsigned() ||
-             value.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max()))) {
-            out = value.get<int64_t>();
-            return;
-        }
-        std::string got = value.is_number() ? value.dump() : describe(value);
-        problem(path, "expected a 64-bit integer, got " + got);
     }
 
     void read_string_member(const Json &object, const char *key, const std::string &parent,
@@ -645,6 +659,10 @@ private:
         read_string_member(*section, "mountLabel", "linux", linux_config.mount_label);
         decode_seccomp(*section);
         decode_net_devices(*section);
+        read_string_member(*section, "cgroupsPath", "linux", linux_config.cgroups_path);
+        if (auto *resources = member(*section, "resources");
+            resources && expect_object(*resources, "linux.resources"))
+            decode_resources(*resources, linux_config.resources.emplace());
         note_unsupported(*section, unsupported_linux_fields, "linux");
     }
 
@@ -780,6 +798,143 @@ private:
         read_string_member(*object, "nodes", "linux.memoryPolicy", policy.nodes);
         if (auto *flags = member(*object, "flags"))
             read_string_array(*flags, "linux.memoryPolicy.flags", policy.flags);
+    }
+
+    // linux.resources: cgroup limits. Ranges are validate's business; here only types.
+    template <typename T, typename Reader>
+    void read_optional(const Json &object, const char *key, const std::string &parent,
+                       std::optional<T> &out, Reader reader)
+    {
+        if (auto *value = member(object, key))
+            (this->*reader)(*value, child_path(parent, key), out.emplace());
+    }
+
+    void decode_resources(const Json &json, Resources &resources)
+    {
+        const std::string path = "linux.resources";
+        if (auto *memory = member(json, "memory"); memory && expect_object(*memory, path + ".memory"))
+            decode_memory(*memory, resources.memory.emplace());
+        if (auto *cpu = member(json, "cpu"); cpu && expect_object(*cpu, path + ".cpu"))
+            decode_cpu(*cpu, resources.cpu.emplace());
+        if (auto *pids = member(json, "pids"); pids && expect_object(*pids, path + ".pids"))
+            read_optional(*pids, "limit", path + ".pids", resources.pids_limit, &Decoder::read_i64);
+        if (auto *io = member(json, "blockIO"); io && expect_object(*io, path + ".blockIO"))
+            decode_block_io(*io, resources.block_io.emplace());
+        decode_hugepage_limits(json, resources);
+        decode_device_rules(json, resources);
+        if (auto *net = member(json, "network"); net && expect_object(*net, path + ".network"))
+            decode_network(*net, resources.network.emplace());
+        if (auto *unified = member(json, "unified");
+            unified && expect_object(*unified, path + ".unified"))
+            for (const auto &[key, value] : unified->items())
+                read_string(value, child_path(path + ".unified", key), resources.unified[key]);
+        note_unsupported(json, unsupported_resources_fields, path);
+    }
+
+    void decode_memory(const Json &json, MemoryResources &memory)
+    {
+        const std::string path = "linux.resources.memory";
+        read_optional(json, "limit", path, memory.limit, &Decoder::read_i64);
+        read_optional(json, "reservation", path, memory.reservation, &Decoder::read_i64);
+        read_optional(json, "swap", path, memory.swap, &Decoder::read_i64);
+        read_optional(json, "kernel", path, memory.kernel, &Decoder::read_i64);
+        read_optional(json, "kernelTCP", path, memory.kernel_tcp, &Decoder::read_i64);
+        read_optional(json, "swappiness", path, memory.swappiness, &Decoder::read_u64);
+        read_optional(json, "disableOOMKiller", path, memory.disable_oom_killer,
+                      &Decoder::read_bool);
+    }
+
+    void decode_cpu(const Json &json, CpuResources &cpu)
+    {
+        const std::string path = "linux.resources.cpu";
+        read_optional(json, "shares", path, cpu.shares, &Decoder::read_u64);
+        read_optional(json, "quota", path, cpu.quota, &Decoder::read_i64);
+        read_optional(json, "period", path, cpu.period, &Decoder::read_u64);
+        read_optional(json, "realtimeRuntime", path, cpu.realtime_runtime, &Decoder::read_i64);
+        read_optional(json, "realtimePeriod", path, cpu.realtime_period, &Decoder::read_u64);
+        read_string_member(json, "cpus", path, cpu.cpus);
+        read_string_member(json, "mems", path, cpu.mems);
+        read_optional(json, "idle", path, cpu.idle, &Decoder::read_i64);
+    }
+
+    void read_device_number(const Json &json, const std::string &path, int64_t &major,
+                            int64_t &minor)
+    {
+        if (auto *value = required(json, "major", path))
+            read_i64(*value, child_path(path, "major"), major);
+        if (auto *value = required(json, "minor", path))
+            read_i64(*value, child_path(path, "minor"), minor);
+    }
+
+    void decode_throttle(const Json &json, const char *key, std::vector<ThrottleDevice> &out)
+    {
+        for_each_object(json, key, child_path("linux.resources.blockIO", key),
+                        [&](const Json &element, const std::string &path) {
+                            ThrottleDevice &device = out.emplace_back();
+                            read_device_number(element, path, device.major, device.minor);
+                            if (auto *rate = required(element, "rate", path))
+                                read_u64(*rate, child_path(path, "rate"), device.rate);
+                        });
+    }
+
+    void decode_block_io(const Json &json, BlockIoResources &io)
+    {
+        const std::string path = "linux.resources.blockIO";
+        read_optional(json, "weight", path, io.weight, &Decoder::read_u16);
+        read_optional(json, "leafWeight", path, io.leaf_weight, &Decoder::read_u16);
+        for_each_object(json, "weightDevice", path + ".weightDevice",
+                        [&](const Json &element, const std::string &device_path) {
+                            WeightDevice &device = io.weight_devices.emplace_back();
+                            read_device_number(element, device_path, device.major, device.minor);
+                            read_optional(element, "weight", device_path, device.weight,
+                                          &Decoder::read_u16);
+                            read_optional(element, "leafWeight", device_path, device.leaf_weight,
+                                          &Decoder::read_u16);
+                        });
+        decode_throttle(json, "throttleReadBpsDevice", io.throttle_read_bps);
+        decode_throttle(json, "throttleWriteBpsDevice", io.throttle_write_bps);
+        decode_throttle(json, "throttleReadIOPSDevice", io.throttle_read_iops);
+        decode_throttle(json, "throttleWriteIOPSDevice", io.throttle_write_iops);
+    }
+
+    void decode_hugepage_limits(const Json &json, Resources &resources)
+    {
+        for_each_object(json, "hugepageLimits", "linux.resources.hugepageLimits",
+                        [&](const Json &element, const std::string &path) {
+                            HugepageLimit &limit = resources.hugepage_limits.emplace_back();
+                            if (auto *size = required(element, "pageSize", path))
+                                read_string(*size, child_path(path, "pageSize"), limit.page_size);
+                            if (auto *value = required(element, "limit", path))
+                                read_u64(*value, child_path(path, "limit"), limit.limit);
+                        });
+    }
+
+    void decode_device_rules(const Json &json, Resources &resources)
+    {
+        for_each_object(json, "devices", "linux.resources.devices",
+                        [&](const Json &element, const std::string &path) {
+                            DeviceRule &rule = resources.devices.emplace_back();
+                            if (auto *allow = required(element, "allow", path))
+                                read_bool(*allow, child_path(path, "allow"), rule.allow);
+                            read_string_member(element, "type", path, rule.type);
+                            read_optional(element, "major", path, rule.major, &Decoder::read_i64);
+                            read_optional(element, "minor", path, rule.minor, &Decoder::read_i64);
+                            read_string_member(element, "access", path, rule.access);
+                        });
+    }
+
+    void decode_network(const Json &json, NetworkResources &network)
+    {
+        const std::string path = "linux.resources.network";
+        read_optional(json, "classID", path, network.class_id, &Decoder::read_u32);
+        for_each_object(json, "priorities", path + ".priorities",
+                        [&](const Json &element, const std::string &priority_path) {
+                            auto &[name, priority] = network.priorities.emplace_back();
+                            if (auto *value = required(element, "name", priority_path))
+                                read_string(*value, child_path(priority_path, "name"), name);
+                            if (auto *value = required(element, "priority", priority_path))
+                                read_u32(*value, child_path(priority_path, "priority"), priority);
+                        });
     }
 
     void decode_sysctl(const Json &section)

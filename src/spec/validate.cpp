@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -404,9 +405,7 @@ private:
         std::string path = "mounts[" + std::to_string(index) + "]";
 
         check_mount_destination(mount.destination, path + ".destination");
-        if (mount.type == "cgroup")
-            error(path + ".type", "`cgroup` mounts are not supported yet");
-        else if (mount.type.empty() && !is_bind_mount(mount))
+        if (mount.type.empty() && !is_bind_mount(mount))
             error(path + ".type", "required unless options include bind or rbind");
         if (is_bind_mount(mount))
             check_bind_source(mount.source, path + ".source");
@@ -594,6 +593,9 @@ private:
         if (config_.linux.seccomp)
             check_seccomp(*config_.linux.seccomp);
         check_linux_tuning(config_, security(), findings_);
+        check_cgroups_path();
+        if (config_.linux.resources)
+            check_resources(*config_.linux.resources);
         report_unsupported_under("linux");
     }
 
@@ -712,6 +714,145 @@ private:
         error("linux.rootfsPropagation",
               "unknown propagation " + backticked(value) +
                   ", expected shared, slave, private or unbindable, or the same with an `r`");
+    }
+
+    void check_cgroups_path()
+    {
+        for (const auto &part : path_components(config_.linux.cgroups_path))
+            if (part == "..")
+                error("linux.cgroupsPath", "must not contain `..`");
+    }
+
+    // Bounds the kernel enforces, checked here so that the error names the field.
+    void check_range(const std::string &path, int64_t value, int64_t low, int64_t high)
+    {
+        if (value < low || value > high)
+            error(path, "must be between " + std::to_string(low) + " and " +
+                            std::to_string(high) + ", got " + std::to_string(value));
+    }
+
+    template <typename T>
+    void check_optional(const std::string &path, const std::optional<T> &value, int64_t low,
+                        int64_t high)
+    {
+        if (value)
+            check_range(path, static_cast<int64_t>(*value), low, high);
+    }
+
+    void check_memory(const MemoryResources &memory)
+    {
+        const std::string path = "linux.resources.memory.";
+        constexpr int64_t most = std::numeric_limits<int64_t>::max();
+        check_optional(path + "limit", memory.limit, -1, most);
+        check_optional(path + "reservation", memory.reservation, -1, most);
+        check_optional(path + "swap", memory.swap, -1, most);
+        check_optional(path + "kernel", memory.kernel, -1, most);
+        check_optional(path + "kernelTCP", memory.kernel_tcp, -1, most);
+        check_optional(path + "swappiness", memory.swappiness, 0, 100);
+        if (memory.limit && memory.swap && *memory.limit > 0 && *memory.swap >= 0 &&
+            *memory.swap < *memory.limit)
+            error(path + "swap", "must be at least the memory limit: it counts memory plus swap");
+    }
+
+    // "0-3,5": cpu or memory node lists as cpuset takes them.
+    void check_cpu_list(const std::string &path, const std::string &list)
+    {
+        if (list.find_first_not_of("0123456789,-") != std::string::npos)
+            error(path, "expected a list such as `0-3,5`, got " + backticked(list));
+    }
+
+    void check_cpu(const CpuResources &cpu)
+    {
+        const std::string path = "linux.resources.cpu.";
+        check_optional(path + "shares", cpu.shares, 2, 262144);
+        check_optional(path + "period", cpu.period, 1000, 1000000);
+        if (cpu.quota && *cpu.quota != -1)
+            check_range(path + "quota", *cpu.quota, 1000, std::numeric_limits<int64_t>::max());
+        check_optional(path + "realtimePeriod", cpu.realtime_period, 1, 1000000 * 1000LL);
+        check_optional(path + "realtimeRuntime", cpu.realtime_runtime, -1, 1000000 * 1000LL);
+        check_optional(path + "idle", cpu.idle, 0, 1);
+        check_cpu_list(path + "cpus", cpu.cpus);
+        check_cpu_list(path + "mems", cpu.mems);
+    }
+
+    void check_block_io(const BlockIoResources &io)
+    {
+        const std::string path = "linux.resources.blockIO.";
+        check_optional(path + "weight", io.weight, 10, 1000);
+        check_optional(path + "leafWeight", io.leaf_weight, 10, 1000);
+        for (size_t i = 0; i < io.weight_devices.size(); ++i) {
+            std::string device = path + "weightDevice[" + std::to_string(i) + "].";
+            check_optional(device + "weight", io.weight_devices[i].weight, 10, 1000);
+            check_optional(device + "leafWeight", io.weight_devices[i].leaf_weight, 10, 1000);
+        }
+    }
+
+    void check_hugepages(const std::vector<HugepageLimit> &limits)
+    {
+        std::set<std::string> seen;
+        for (size_t i = 0; i < limits.size(); ++i) {
+            std::string path = "linux.resources.hugepageLimits[" + std::to_string(i) + "]";
+            const std::string &size = limits[i].page_size;
+            size_t digits = size.find_first_not_of("0123456789");
+            std::string unit = digits == std::string::npos ? "" : size.substr(digits);
+            if (digits == 0 || (unit != "KB" && unit != "MB" && unit != "GB"))
+                error(path + ".pageSize", "expected a size such as `2MB` or `1GB`, got " +
+                                              backticked(size));
+            else if (!seen.insert(size).second)
+                error(path + ".pageSize", "duplicate " + backticked(size));
+        }
+    }
+
+    void check_device_rules(const std::vector<DeviceRule> &rules)
+    {
+        for (size_t i = 0; i < rules.size(); ++i) {
+            std::string path = "linux.resources.devices[" + std::to_string(i) + "]";
+            const DeviceRule &rule = rules[i];
+            if (rule.type != "a" && rule.type != "b" && rule.type != "c")
+                error(path + ".type", "expected `a`, `b` or `c`, got " + backticked(rule.type));
+            if (rule.access.empty() || rule.access.find_first_not_of("rwm") != std::string::npos)
+                error(path + ".access", "expected letters of `rwm`, got " +
+                                            backticked(rule.access));
+            constexpr int64_t most = std::numeric_limits<uint32_t>::max();
+            check_optional(path + ".major", rule.major, 0, most);
+            check_optional(path + ".minor", rule.minor, 0, most);
+        }
+    }
+
+    void check_network(const NetworkResources &network)
+    {
+        for (size_t i = 0; i < network.priorities.size(); ++i) {
+            const std::string &name = network.priorities[i].first;
+            if (name.empty() || name.find_first_of(" /\n") != std::string::npos)
+                error("linux.resources.network.priorities[" + std::to_string(i) + "].name",
+                      "not an interface name: " + backticked(name));
+        }
+    }
+
+    // A key names a file in the container's v2 cgroup directory, nothing else.
+    void check_unified(const std::map<std::string, std::string> &keys)
+    {
+        for (const auto &[key, value] : keys) {
+            auto dot = key.find('.');
+            if (dot == 0 || dot == std::string::npos || key.find('/') != std::string::npos)
+                error("linux.resources.unified." + key,
+                      "expected a cgroup v2 file name such as `memory.high`");
+        }
+    }
+
+    void check_resources(const Resources &resources)
+    {
+        if (resources.memory)
+            check_memory(*resources.memory);
+        if (resources.cpu)
+            check_cpu(*resources.cpu);
+        if (resources.block_io)
+            check_block_io(*resources.block_io);
+        check_hugepages(resources.hugepage_limits);
+        check_device_rules(resources.devices);
+        if (resources.network)
+            check_network(*resources.network);
+        check_unified(resources.unified);
     }
 
     void check_namespace(const Namespace &ns, const std::string &path)

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cgroup/manager.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
 
@@ -102,6 +103,8 @@ Result<ContainerState> StateStore::load(const std::string &id) const
         state.layers_dir = document.at("layersDir");
         state.has_process = document.at("hasProcess");
         state.own_pid_namespace = document.at("ownPidNamespace");
+        state.cgroups = document.value("cgroups", std::map<std::string, std::string>{});
+        state.cgroups_made = document.value("cgroupsMade", std::vector<std::string>{});
         return state;
     } catch (const std::exception &problem) {
         return Error::message("read `" + path + "`: " + problem.what());
@@ -116,6 +119,8 @@ Status StateStore::save(const ContainerState &state)
     document["layersDir"] = state.layers_dir;
     document["hasProcess"] = state.has_process;
     document["ownPidNamespace"] = state.own_pid_namespace;
+    document["cgroups"] = state.cgroups;
+    document["cgroupsMade"] = state.cgroups_made;
     std::string path = container_dir(state.id) + "/state.json";
     return sys::write_file_atomic(path, document.dump(2) + "\n", 0600);
 }
@@ -150,7 +155,9 @@ std::string live_status(const StateStore &store, const ContainerState &state)
     if (!process_alive(state.pid, state.pid_start_time))
         return "stopped";
     std::string fifo = store.container_dir(state.id) + "/" + exec_fifo_name;
-    return ::access(fifo.c_str(), F_OK) == 0 ? "created" : "running";
+    if (::access(fifo.c_str(), F_OK) == 0)
+        return "created";
+    return cgroup::is_frozen({state.cgroups, state.cgroups_made}) ? "paused" : "running";
 }
 
 std::string oci_state_json(const ContainerState &state, const std::string &status)

@@ -44,6 +44,10 @@ struct ContainerState {
     std::string layers_dir; // overlay upper and work dirs; empty without the overlay
     bool has_process = true;
     bool own_pid_namespace = true;
+    // The container's cgroup directory per hierarchy, and those create made (delete removes
+    // them, deepest first).
+    std::map<std::string, std::string> cgroups;
+    std::vector<std::string> cgroups_made;
 };
 
 // Holds flock(2) on a container's directory until destroyed.
@@ -86,7 +90,8 @@ private:
 // Whether `pid` is still the process that had `start_time`, and not a zombie.
 bool process_alive(pid_t pid, uint64_t start_time);
 
-// created, running or stopped, from the process and the exec fifo rather than the file.
+// created, running, paused or stopped, from the process, the exec fifo and the cgroup freezer
+// rather than the file.
 std::string live_status(const StateStore &store, const ContainerState &state);
 
 // The OCI state document (runtime.md "State") with the live status.

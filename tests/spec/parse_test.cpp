@@ -400,14 +400,13 @@ TEST_CASE("parse lists unsupported fields that ask for something")
 {
     auto result = parse_config(minimal(R"(,
         "process": {"terminal": true, "args": ["sh"], "cwd": "/"},
-        "linux": {"cgroupsPath": "/c", "resources": {"pids": {}}, "intelRdt": {"closID": "x"}})"));
+        "linux": {"resources": {"rdma": {"mlx": {}}}, "intelRdt": {"closID": "x"}})"));
 
     REQUIRE(result.ok());
     CHECK(result.config.process->terminal);
     CHECK(result.config.unsupported ==
           std::vector<std::string>{
-              "linux.cgroupsPath",
-              "linux.resources",
+              "linux.resources.rdma",
               "linux.intelRdt",
           });
 }

@@ -1,0 +1,256 @@
+#include "cgroup/manager.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "sys/paths.hpp"
+#include "util/log.hpp"
+
+namespace crunlite::cgroup {
+namespace {
+
+// How often a step that races with the kernel or another container is tried again.
+constexpr int retries = 100;
+
+void pause_briefly()
+{
+    timespec interval{0, 10 * 1000 * 1000};
+    ::nanosleep(&interval, nullptr);
+}
+
+Status write_value(const std::string &path, const std::string &value)
+{
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd)
+        return Error::from_errno("open `" + path + "`");
+    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+        return Error::from_errno("write `" + value + "` to `" + path + "`");
+    return Ok{};
+}
+
+std::string read_trimmed(const std::string &path)
+{
+    auto text = sys::read_file(path, 65536);
+    if (!text)
+        return "";
+    std::string value = *text;
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' '))
+        value.pop_back();
+    return value;
+}
+
+std::string parent_of(const std::string &dir) { return dir.substr(0, dir.rfind('/')); }
+
+// A new v1 cpuset starts with no cpus and no mems, and takes no process until it has some.
+Status inherit_cpuset(const std::string &dir)
+{
+    for (const char *file : {"cpuset.cpus", "cpuset.mems"}) {
+        std::string own = dir + "/" + file;
+        if (read_trimmed(own).empty())
+            TRY(write_value(own, read_trimmed(parent_of(dir) + "/" + file)));
+    }
+    return Ok{};
+}
+
+// mkdir of each missing component below the hierarchy's root. A parent that a concurrent
+// delete removes between two steps is made again.
+Status make_chain(const Hierarchy &hierarchy, const std::string &dir, Cgroups &cgroups)
+{
+    std::string below = dir.substr(hierarchy.mount_point.size());
+    for (int attempt = 0; attempt < retries; ++attempt) {
+        std::string current = hierarchy.mount_point;
+        bool vanished = false;
+        for (size_t slash = below.find('/', 1); !vanished; slash = below.find('/', slash + 1)) {
+            current = hierarchy.mount_point + below.substr(0, slash);
+            if (::mkdir(current.c_str(), 0755) == 0) {
+                cgroups.made.push_back(current);
+                if (hierarchy.carries("cpuset"))
+                    TRY(inherit_cpuset(current));
+            } else if (errno == ENOENT) {
+                vanished = true;
+            } else if (errno != EEXIST) {
+                return Error::from_errno("create cgroup `" + current + "`");
+            }
+            if (slash == std::string::npos)
+                break;
+        }
+        if (!vanished)
+            return Ok{};
+    }
+    return Error::message("create cgroup `" + dir + "`: its parent keeps disappearing");
+}
+
+// v2 gives a child only the controllers its parent lists in cgroup.subtree_control.
+Status enable_controllers(const Hierarchy &hierarchy, const std::string &dir,
+                          const std::vector<std::string> &controllers)
+{
+    if (controllers.empty())
+        return Ok{};
+    std::string request;
+    for (const auto &name : controllers)
+        request += (request.empty() ? "+" : " +") + name;
+    for (std::string parent = hierarchy.mount_point; parent.size() < dir.size();) {
+        TRY(write_value(parent + "/cgroup.subtree_control", request));
+        size_t next = dir.find('/', parent.size() + 1);
+        parent = dir.substr(0, next);
+    }
+    return Ok{};
+}
+
+} // namespace
+
+std::string Cgroups::dir_of(const std::string &controller) const
+{
+    if (controller.empty()) {
+        auto unified = dirs.find("unified");
+        return unified != dirs.end() ? unified->second : "";
+    }
+    for (const auto &[key, dir] : dirs) {
+        std::istringstream names(key);
+        for (std::string name; std::getline(names, name, ',');)
+            if (name == controller)
+                return dir;
+    }
+    return dir_of("");
+}
+
+Locator locator_for(const Host &host)
+{
+    return [&host](const std::string &controller) {
+        const Hierarchy *found = controller.empty() ? host.unified() : host.find(controller);
+        if (!found)
+            return Version::none;
+        return found->unified ? Version::v2 : Version::v1;
+    };
+}
+
+Cgroups plan_directories(const Host &host, const CgroupPath &path)
+{
+    Cgroups cgroups;
+    for (const auto &hierarchy : host.hierarchies())
+        cgroups.dirs[hierarchy.key] = directory_in(hierarchy, path);
+    return cgroups;
+}
+
+Status make_directories(const Host &host, Cgroups &cgroups,
+                        const std::vector<std::string> &v2_controllers)
+{
+    for (const auto &hierarchy : host.hierarchies()) {
+        std::string dir = cgroups.dirs[hierarchy.key];
+        auto made = make_chain(hierarchy, dir, cgroups);
+        if (!made && made.error().errnum() == EACCES && ::geteuid() != 0) {
+            log::warning("no cgroup in `" + hierarchy.key + "`: " + made.error().render());
+            cgroups.dirs.erase(hierarchy.key);
+            continue;
+        }
+        TRY(std::move(made));
+        if (hierarchy.unified)
+            TRY(enable_controllers(hierarchy, dir, v2_controllers));
+    }
+    return Ok{};
+}
+
+Status apply(const Cgroups &cgroups, const WritePlan &plan)
+{
+    for (const auto &warning : plan.warnings)
+        log::warning(warning);
+    for (const auto &write : plan.writes) {
+        std::string dir = cgroups.dir_of(write.controller);
+        if (dir.empty()) {
+            log::warning(write.field + ": no cgroup of the container holds `" + write.file +
+                         "`; not applied");
+            continue;
+        }
+        std::string path = dir + "/" + write.file;
+        log::debug("cgroup: write `" + write.value + "` to `" + path + "`");
+        auto written = write_value(path, write.value);
+        int errnum = written ? 0 : written.error().errnum();
+        if (!written && write.optional &&
+            (errnum == ENOENT || errnum == EOPNOTSUPP || errnum == EINVAL)) {
+            log::warning(write.field + ": " + written.error().render() + "; not applied");
+            continue;
+        }
+        TRY_CONTEXT(std::move(written), write.field);
+    }
+    return Ok{};
+}
+
+Status place(const Cgroups &cgroups, pid_t pid)
+{
+    for (const auto &[key, dir] : cgroups.dirs)
+        TRY(write_value(dir + "/cgroup.procs", std::to_string(pid)));
+    return Ok{};
+}
+
+std::vector<pid_t> processes(const Cgroups &cgroups)
+{
+    std::vector<pid_t> pids;
+    if (cgroups.empty())
+        return pids;
+    auto text = sys::read_file(cgroups.dirs.begin()->second + "/cgroup.procs", 16 * 1024 * 1024);
+    if (!text)
+        return pids;
+    std::istringstream stream(*text);
+    for (pid_t pid; stream >> pid;)
+        pids.push_back(pid);
+    return pids;
+}
+
+Result<bool> set_frozen(const Cgroups &cgroups, bool frozen)
+{
+    std::string v1 = cgroups.dir_of("freezer");
+    std::string file, wanted;
+    if (!v1.empty() && v1 != cgroups.dir_of("")) {
+        file = v1 + "/freezer.state";
+        wanted = frozen ? "FROZEN" : "THAWED";
+        TRY(write_value(file, wanted));
+    } else if (std::string v2 = cgroups.dir_of(""); !v2.empty() &&
+                                                    ::access((v2 + "/cgroup.freeze").c_str(), F_OK) == 0) {
+        TRY(write_value(v2 + "/cgroup.freeze", frozen ? "1" : "0"));
+        file = v2 + "/cgroup.events";
+        wanted = frozen ? "frozen 1" : "frozen 0";
+    } else {
+        return false;
+    }
+    // Freezing takes effect task by task; the state says when every one has stopped.
+    for (int attempt = 0; attempt < retries * 10; ++attempt) {
+        if (read_trimmed(file).find(wanted) != std::string::npos)
+            return true;
+        pause_briefly();
+    }
+    return Error::message("cgroup `" + file + "` did not reach `" + wanted + "`");
+}
+
+bool is_frozen(const Cgroups &cgroups)
+{
+    std::string v1 = cgroups.dir_of("freezer");
+    if (!v1.empty() && v1 != cgroups.dir_of(""))
+        return read_trimmed(v1 + "/freezer.state") == "FROZEN";
+    std::string v2 = cgroups.dir_of("");
+    return !v2.empty() && read_trimmed(v2 + "/cgroup.freeze") == "1";
+}
+
+Status remove(const Cgroups &cgroups)
+{
+    for (auto made = cgroups.made.rbegin(); made != cgroups.made.rend(); ++made) {
+        bool leaf = std::any_of(cgroups.dirs.begin(), cgroups.dirs.end(),
+                                [&](const auto &entry) { return entry.second == *made; });
+        int attempt = 0;
+        // A killed process leaves its cgroup a moment after it is reaped.
+        while (::rmdir(made->c_str()) != 0) {
+            if (errno == ENOENT || (!leaf && (errno == EBUSY || errno == ENOTEMPTY)))
+                break;
+            if (errno != EBUSY || ++attempt >= retries)
+                return Error::from_errno("remove cgroup `" + *made + "`");
+            pause_briefly();
+        }
+    }
+    return Ok{};
+}
+
+} // namespace crunlite::cgroup

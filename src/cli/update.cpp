@@ -1,0 +1,113 @@
+// `crun-lite update [--resources FILE|-] [--memory N] [--cpu-quota N] [--cpu-period N]
+// [--cpu-shares N] [--pids-limit N] <id>`: new cgroup limits for a living container, with
+// runc's flag names. The file holds a linux.resources object; flags override it.
+#include <iostream>
+#include <iterator>
+#include <type_traits>
+
+#include "cli/commands.hpp"
+#include "runtime/lifecycle.hpp"
+#include "spec/parse.hpp"
+#include "spec/validate.hpp"
+#include "sys/paths.hpp"
+
+namespace crunlite::cli {
+namespace {
+
+constexpr size_t max_resources_file = 1024 * 1024;
+
+// The object is checked as config.json's linux.resources would be: wrapped in a config, with
+// only the problems under linux.resources kept (the wrapper's own are not the user's).
+Result<spec::Resources> parse_resources(const std::string &text)
+{
+    std::string wrapped = R"({"ociVersion": "1.0.0", "root": {"path": "/"}, "linux": {"resources": )";
+    wrapped.append(text).append("}}");
+    auto parsed = spec::parse_config(wrapped);
+    std::vector<std::string> problems = parsed.problems;
+    auto findings = spec::validate_config(parsed.config, {});
+    problems.insert(problems.end(), findings.errors.begin(), findings.errors.end());
+    std::string refused;
+    for (const auto &problem : problems)
+        if (problem.starts_with("linux.resources") || problem.starts_with("config.json"))
+            refused.append(refused.empty() ? "" : "\n").append(problem);
+    if (!refused.empty())
+        return Error::message(refused);
+    return parsed.config.linux.resources.value_or(spec::Resources{});
+}
+
+Result<std::string> read_resources_text(const std::string &file)
+{
+    if (file != "-")
+        return sys::read_file(file, max_resources_file);
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+}
+
+// Numbers are taken as strings: cxxopts' integer parsing trips a GCC 12 warning.
+template <typename T>
+Result<T> number_flag(const cxxopts::ParseResult &flags, const std::string &name)
+{
+    std::string text = flags[name].as<std::string>();
+    size_t used = 0;
+    try {
+        long long value = std::stoll(text, &used);
+        if (used == text.size() && (std::is_signed_v<T> || value >= 0))
+            return static_cast<T>(value);
+    } catch (const std::exception &) {
+    }
+    return Error::message("--" + name + ": expected a number, got `" + text + "`");
+}
+
+Result<spec::Resources> resources_from(const cxxopts::ParseResult &flags)
+{
+    spec::Resources resources;
+    if (flags.count("resources"))
+        resources = TRY(parse_resources(TRY(read_resources_text(flags["resources"].as<std::string>()))));
+    if (flags.count("memory"))
+        resources.memory.emplace().limit = TRY(number_flag<int64_t>(flags, "memory"));
+    if (flags.count("cpu-quota") || flags.count("cpu-period") || flags.count("cpu-shares")) {
+        auto &cpu = resources.cpu ? *resources.cpu : resources.cpu.emplace();
+        if (flags.count("cpu-quota"))
+            cpu.quota = TRY(number_flag<int64_t>(flags, "cpu-quota"));
+        if (flags.count("cpu-period"))
+            cpu.period = TRY(number_flag<uint64_t>(flags, "cpu-period"));
+        if (flags.count("cpu-shares"))
+            cpu.shares = TRY(number_flag<uint64_t>(flags, "cpu-shares"));
+    }
+    if (flags.count("pids-limit"))
+        resources.pids_limit = TRY(number_flag<int64_t>(flags, "pids-limit"));
+    return resources;
+}
+
+} // namespace
+
+int update_command(const GlobalOptions &global, const Arguments &args)
+{
+    cxxopts::Options options("crun-lite update [options] <id>",
+                             "Change the cgroup limits of a living container.");
+    options.add_options()
+        ("r,resources", "a linux.resources JSON object from FILE, or - for stdin",
+         cxxopts::value<std::string>())
+        ("memory", "memory limit in bytes", cxxopts::value<std::string>())
+        ("cpu-quota", "CPU CFS quota in microseconds", cxxopts::value<std::string>())
+        ("cpu-period", "CPU CFS period in microseconds", cxxopts::value<std::string>())
+        ("cpu-shares", "CPU shares (relative weight)", cxxopts::value<std::string>())
+        ("pids-limit", "maximum number of processes", cxxopts::value<std::string>());
+    std::vector<std::string> positional;
+    int exit_status = 0;
+    auto flags = parse_flags(options, args, "update", positional, exit_status);
+    if (!flags)
+        return exit_status;
+    auto id = single_id(positional, "update", exit_status);
+    if (!id)
+        return exit_status;
+
+    auto resources = resources_from(*flags);
+    if (!resources)
+        return report_failure("update", *id, resources.error());
+    state::StateStore store(global.state_root);
+    if (auto updated = runtime::update_resources(store, *id, *resources); !updated)
+        return report_failure("update", *id, updated.error());
+    return 0;
+}
+
+} // namespace crunlite::cli

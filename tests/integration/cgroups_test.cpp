@@ -1,0 +1,309 @@
+// cgroups: every container gets a cgroup in each hierarchy of the host (v1 controllers and the
+// v2 hierarchy of a hybrid host), made at create with the limits of linux.resources, holding
+// its first process and every exec'd one, and removed at delete or when create fails.
+//
+// Ids end in this test process's pid, so that two runs of the suite never share a cgroup, and
+// every check looks only at the test's own cgroup directories.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "integration/harness.hpp"
+
+using namespace harness;
+using nlohmann::json;
+
+namespace {
+
+const std::string cgroup_root = "/sys/fs/cgroup";
+
+std::string unique_id(const std::string &name)
+{
+    return "cg-" + name + "-" + std::to_string(::getpid());
+}
+
+// The container's directory in one hierarchy, for the default cgroupsPath.
+std::string cgroup_dir(const std::string &hierarchy, const std::string &id)
+{
+    return cgroup_root + "/" + hierarchy + "/crun-lite/" + id;
+}
+
+std::string trimmed(const std::string &path)
+{
+    std::string text = read_text(path);
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    return text;
+}
+
+bool eventually(const std::function<bool()> &condition)
+{
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        if (condition())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return condition();
+}
+
+// Deletes the container with --force however the test ends.
+struct Detached {
+    explicit Detached(const std::string &id, const Bundle &bundle, std::vector<std::string> flags = {})
+        : id_(id), flags_(flags)
+    {
+        std::vector<std::string> args = flags;
+        args.insert(args.end(), {"run", "--detach", "--bundle", bundle.dir(), id});
+        auto outcome = crun_lite_leaving_container(args);
+        INFO(outcome.err);
+        REQUIRE(outcome.status == 0);
+    }
+    ~Detached()
+    {
+        std::vector<std::string> args = flags_;
+        args.insert(args.end(), {"delete", "--force", id_});
+        crun_lite(args);
+    }
+    std::string id_;
+    std::vector<std::string> flags_;
+};
+
+pid_t first_pid(const std::string &id)
+{
+    auto state = crun_lite({"state", id});
+    REQUIRE(state.status == 0);
+    return json::parse(state.out)["pid"].get<pid_t>();
+}
+
+const char *const hierarchies[] = {"memory", "pids", "cpu", "cpuset", "freezer", "devices",
+                                   "unified"};
+
+} // namespace
+
+TEST_CASE("cgroups: the container's cgroup and its limit files match the config")
+{
+    std::string id = unique_id("limits");
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["resources"] = {
+        {"memory", {{"limit", 64 << 20}}},
+        {"pids", {{"limit", 30}}},
+        {"cpu", {{"shares", 512}, {"quota", 50000}, {"period", 100000}, {"cpus", "0"}}},
+    };
+    bundle.write();
+    {
+        Detached container(id, bundle);
+        CHECK(trimmed(cgroup_dir("memory", id) + "/memory.limit_in_bytes") == "67108864");
+        CHECK(trimmed(cgroup_dir("pids", id) + "/pids.max") == "30");
+        CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "512");
+        CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.cfs_quota_us") == "50000");
+        CHECK(trimmed(cgroup_dir("cpuset", id) + "/cpuset.cpus") == "0");
+
+        // The first process and an exec'd one see the container's cgroup in every hierarchy.
+        std::string first = read_text("/proc/" + std::to_string(first_pid(id)) + "/cgroup");
+        auto exec = crun_lite({"exec", id, "cat", "/proc/self/cgroup"});
+        CHECK(exec.status == 0);
+        CHECK(exec.out == first);
+        CHECK(first.find("memory:/crun-lite/" + id + "\n") != std::string::npos);
+        CHECK(first.find("0::/crun-lite/" + id + "\n") != std::string::npos);
+    }
+    for (const char *hierarchy : hierarchies)
+        CHECK_FALSE(exists(cgroup_dir(hierarchy, id)));
+}
+
+TEST_CASE("cgroups: a memory limit kills a container that allocates beyond it")
+{
+    std::string id = unique_id("oom");
+    // dd's one 100 MiB buffer cannot fit in 32 MiB, with no swap to spill into.
+    Bundle bundle("exec dd if=/dev/zero of=/dev/null bs=100M count=1");
+    bundle.config["linux"]["resources"] = {
+        {"memory", {{"limit", 32 << 20}, {"swap", 32 << 20}}}};
+    bundle.write();
+    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), id});
+    CHECK(outcome.status == 128 + SIGKILL);
+    CHECK_FALSE(exists(cgroup_dir("memory", id)));
+}
+
+TEST_CASE("cgroups: a pids limit stops a fork bomb")
+{
+    std::string id = unique_id("pids");
+    Bundle bundle("while true; do sleep 1000 & done 2>/dev/null");
+    bundle.config["linux"]["resources"] = {{"pids", {{"limit", 20}}}};
+    bundle.write();
+    Detached container(id, bundle);
+    std::string dir = cgroup_dir("pids", id);
+    CHECK(eventually([&] { return trimmed(dir + "/pids.events") != "max 0"; }));
+    CHECK(std::stoi(trimmed(dir + "/pids.current")) <= 20);
+}
+
+TEST_CASE("cgroups: delete removes every cgroup directory create made")
+{
+    std::string id = unique_id("delete");
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["cgroupsPath"] = "/crun-lite-test-" + id + "/nested";
+    bundle.write();
+    {
+        Detached container(id, bundle);
+        for (const char *hierarchy : hierarchies)
+            CHECK(exists(cgroup_root + "/" + hierarchy + "/crun-lite-test-" + id + "/nested"));
+    }
+    for (const char *hierarchy : hierarchies)
+        CHECK_FALSE(exists(cgroup_root + "/" + hierarchy + "/crun-lite-test-" + id));
+}
+
+TEST_CASE("cgroups: a failed create leaves no cgroup directory")
+{
+    std::string id = unique_id("failed");
+    Bundle bundle("true");
+    bundle.config["process"]["args"] = {"no-such-command"};
+    bundle.write();
+    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), id});
+    CHECK(outcome.status == 127);
+    for (const char *hierarchy : hierarchies)
+        CHECK_FALSE(exists(cgroup_dir(hierarchy, id)));
+}
+
+TEST_CASE("cgroups: kill --all reaches a process that left the first process's tree")
+{
+    // Without a pid namespace an orphan is reparented outside the container: only the cgroup
+    // still knows it belongs there.
+    std::string id = unique_id("orphan");
+    Bundle bundle("(sleep 7411 &); exec sleep 7412");
+    auto &namespaces = bundle.config["linux"]["namespaces"];
+    namespaces.erase(std::remove_if(namespaces.begin(), namespaces.end(),
+                                    [](const json &ns) { return ns["type"] == "pid"; }),
+                     namespaces.end());
+    bundle.write();
+    Detached container(id, bundle);
+    std::string procs = cgroup_dir("memory", id) + "/cgroup.procs";
+    auto count = [&] {
+        std::string text = read_text(procs);
+        return std::count(text.begin(), text.end(), '\n');
+    };
+    REQUIRE(eventually([&] { return count() == 2; }));
+    auto ps = crun_lite({"ps", "--format", "json", id});
+    CHECK(json::parse(ps.out).size() == 2);
+
+    auto killed = crun_lite({"kill", "--all", id, "KILL"});
+    CHECK(killed.status == 0);
+    CHECK(killed.err == "");
+    CHECK(eventually([&] { return read_text(procs).empty(); }));
+}
+
+TEST_CASE("cgroups: with --systemd-cgroup, slice:prefix:name is placed where systemd would")
+{
+    std::string id = unique_id("systemd");
+    std::string slice = "crunlitetest-x" + std::to_string(::getpid()) + ".slice";
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["cgroupsPath"] = slice + ":pfx:" + id;
+    bundle.write();
+    std::string path = "/crunlitetest.slice/" + slice + "/pfx-" + id + ".scope";
+    {
+        Detached container(id, bundle, {"--systemd-cgroup"});
+        std::string cgroup = read_text("/proc/" + std::to_string(first_pid(id)) + "/cgroup");
+        CHECK(cgroup.find("memory:" + path + "\n") != std::string::npos);
+    }
+    for (const char *hierarchy : hierarchies)
+        CHECK_FALSE(exists(cgroup_root + "/" + hierarchy + "/crunlitetest.slice/" + slice));
+}
+
+TEST_CASE("cgroups: in a cgroup namespace the container's cgroup is its root")
+{
+    std::string id = unique_id("cgroupns");
+    Bundle bundle("cat /proc/self/cgroup");
+    bundle.config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+    bundle.write();
+    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), id});
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out.find("memory:/\n") != std::string::npos);
+    CHECK(outcome.out.find("0::/\n") != std::string::npos);
+    CHECK(outcome.out.find("crun-lite") == std::string::npos);
+}
+
+TEST_CASE("cgroups: a cgroup mount shows the container's own cgroups, read-only")
+{
+    for (bool own_namespace : {false, true}) {
+        CAPTURE(own_namespace);
+        std::string id = unique_id(own_namespace ? "mount-ns" : "mount");
+        Bundle bundle("cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max;"
+                      "ls /sys/fs/cgroup/unified/cgroup.procs;"
+                      "mkdir /sys/fs/cgroup/memory/x 2>/dev/null || echo read-only");
+        bundle.config["linux"]["resources"] = {{"memory", {{"limit", 48 << 20}}},
+                                               {"pids", {{"limit", 33}}}};
+        bundle.config["mounts"].push_back({{"destination", "/sys/fs/cgroup"},
+                                           {"type", "cgroup"},
+                                           {"source", "cgroup"},
+                                           {"options", {"nosuid", "noexec", "nodev", "ro"}}});
+        if (own_namespace)
+            bundle.config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+        bundle.write();
+        auto outcome = crun_lite({"run", "--bundle", bundle.dir(), id});
+        CHECK(outcome.err == "");
+        CHECK(outcome.out == "50331648\n33\n/sys/fs/cgroup/unified/cgroup.procs\nread-only\n");
+        CHECK(outcome.status == 0);
+    }
+}
+
+TEST_CASE("cgroups: features reports cgroup v1, v2 and the systemd path form")
+{
+    auto outcome = crun_lite({"features"});
+    REQUIRE(outcome.status == 0);
+    auto cgroup = json::parse(outcome.out)["linux"]["cgroup"];
+    CHECK(cgroup["v1"] == true);
+    CHECK(cgroup["v2"] == true);
+    CHECK(cgroup["systemd"] == true);
+    CHECK(cgroup["systemdUser"] == false);
+}
+
+TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws it")
+{
+    std::string id = unique_id("pause");
+    Bundle bundle("sleep 300");
+    Detached container(id, bundle);
+    auto status = [&] { return json::parse(crun_lite({"state", id}).out)["status"]; };
+
+    auto paused = crun_lite({"pause", id});
+    CHECK(paused.status == 0);
+    CHECK(paused.err == "");
+    CHECK(status() == "paused");
+    CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "FROZEN");
+    auto again = crun_lite({"pause", id});
+    CHECK(again.status == 1);
+    CHECK(again.err == "crun-lite: pause `" + id + "`: container not running\n");
+
+    auto resumed = crun_lite({"resume", id});
+    CHECK(resumed.status == 0);
+    CHECK(status() == "running");
+    CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "THAWED");
+}
+
+TEST_CASE("cgroups: update changes a running container's limits, by flag or resources file")
+{
+    std::string id = unique_id("update");
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["resources"] = {{"pids", {{"limit", 30}}}};
+    bundle.write();
+    Detached container(id, bundle);
+
+    auto updated = crun_lite({"update", "--memory", "50331648", "--pids-limit", "40",
+                              "--cpu-shares", "256", id});
+    CHECK(updated.err == "");
+    CHECK(updated.status == 0);
+    CHECK(trimmed(cgroup_dir("memory", id) + "/memory.limit_in_bytes") == "50331648");
+    CHECK(trimmed(cgroup_dir("pids", id) + "/pids.max") == "40");
+    CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "256");
+
+    TempDir dir;
+    write_text(dir.path() + "/resources.json", R"({"pids": {"limit": 50}})");
+    CHECK(crun_lite({"update", "--resources", dir.path() + "/resources.json", id}).status == 0);
+    CHECK(trimmed(cgroup_dir("pids", id) + "/pids.max") == "50");
+
+    write_text(dir.path() + "/bad.json", R"({"cpu": {"shares": 1}})");
+    auto refused = crun_lite({"update", "--resources", dir.path() + "/bad.json", id});
+    CHECK(refused.status == 1);
+    CHECK(refused.err == "crun-lite: update `" + id +
+                             "`: linux.resources.cpu.shares: must be between 2 and 262144, got 1\n");
+}
