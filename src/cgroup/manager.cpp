@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "sys/paths.hpp"
@@ -143,8 +144,10 @@ Status make_directories(const Host &host, Cgroups &cgroups,
     for (const auto &hierarchy : host.hierarchies()) {
         std::string dir = cgroups.dirs[hierarchy.key];
         auto made = make_chain(hierarchy, dir, cgroups);
+        // A rootless container on a host that delegates no cgroups to its user goes without,
+        // as with runc: only a limit the config asks for is worth a warning (apply gives it).
         if (!made && made.error().errnum() == EACCES && ::geteuid() != 0) {
-            log::warning("no cgroup in `" + hierarchy.key + "`: " + made.error().render());
+            log::debug("no cgroup in `" + hierarchy.key + "`: " + made.error().render());
             cgroups.dirs.erase(hierarchy.key);
             continue;
         }
@@ -159,11 +162,13 @@ Status apply(const Cgroups &cgroups, const WritePlan &plan)
 {
     for (const auto &warning : plan.warnings)
         log::warning(warning);
+    std::set<std::string> warned; // one warning per field, however many files it writes
     for (const auto &write : plan.writes) {
         std::string dir = cgroups.dir_of(write.controller);
         if (dir.empty()) {
-            log::warning(write.field + ": no cgroup of the container holds `" + write.file +
-                         "`; not applied");
+            if (!write.field.empty() && warned.insert(write.field).second)
+                log::warning(write.field + ": no cgroup of the container holds `" + write.file +
+                             "`; not applied");
             continue;
         }
         std::string path = dir + "/" + write.file;
@@ -175,7 +180,8 @@ Status apply(const Cgroups &cgroups, const WritePlan &plan)
             log::warning(write.field + ": " + written.error().render() + "; not applied");
             continue;
         }
-        TRY_CONTEXT(std::move(written), write.field);
+        TRY_CONTEXT(std::move(written),
+                    write.field.empty() ? "cgroup `" + write.controller + "`" : write.field);
     }
     return Ok{};
 }

@@ -247,7 +247,10 @@ private:
                 skip("linux.resources.devices", "device rules need the v1 devices controller");
             return;
         }
-        add("devices", "devices.deny", "a", "linux.resources.devices");
+        // The deny-all and the default list are the runtime's own unless the config has rules:
+        // a field name only where a missing devices cgroup would drop something asked for.
+        std::string field = rules.empty() ? "" : "linux.resources.devices";
+        add("devices", "devices.deny", "a", field);
         for (size_t i = 0; i < rules.size(); ++i) {
             const auto &rule = rules[i];
             std::string numbers = (rule.major ? std::to_string(*rule.major) : "*") + ":" +
@@ -258,7 +261,7 @@ private:
                 "linux.resources.devices[" + std::to_string(i) + "]");
         }
         for (const char *rule : default_device_rules)
-            add("devices", "devices.allow", rule, "linux.resources.devices");
+            add("devices", "devices.allow", rule, field);
     }
 
     void network(const spec::NetworkResources &network)

@@ -26,7 +26,7 @@ struct FileWrite {
     std::string controller; // whose hierarchy holds the file; "" for the v2 hierarchy
     std::string file;
     std::string value;
-    std::string field;     // the JSON path it comes from, for messages
+    std::string field;     // the JSON path it comes from, for messages; "": the runtime's own
     bool optional = false; // a kernel without the file gets a warning, not an error
 };
 
