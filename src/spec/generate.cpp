@@ -26,8 +26,6 @@ json make_mount(const char *destination, const char *type, const char *source,
 // The filesystems a Linux program expects to find, as runc's default config has them. /dev is a
 // small tmpfs rather than the host's /dev; the runtime fills in the standard device nodes.
 // Rootless: no devpts gid (group 5 is not mapped) and the host's /sys bound, as runc writes it.
-// TODO: runc's default also mounts /sys/fs/cgroup read-only; add it once crun-lite mounts cgroup
-// filesystems (refused until then, so a default config would not run).
 json default_mounts(bool rootless)
 {
     json devpts = make_mount("/dev/pts", "devpts", "devpts",
@@ -43,6 +41,8 @@ json default_mounts(bool rootless)
         make_mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
         rootless ? make_mount("/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"})
                  : make_mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+        make_mount("/sys/fs/cgroup", "cgroup", "cgroup",
+                   {"nosuid", "noexec", "nodev", "relatime", "ro"}),
     });
 }
 
@@ -111,6 +111,9 @@ json generate_config(const GenerateOptions &options)
     if (options.rootless) {
         linux_section["uidMappings"] = single_mapping(options.uid);
         linux_section["gidMappings"] = single_mapping(options.gid);
+    } else {
+        // runc's: no device of the host's beyond the default nodes the runtime allows itself.
+        linux_section["resources"] = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
     }
 
     // runc's root is read-only; an overlay root stays writable, since each container writes
