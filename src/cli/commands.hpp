@@ -37,6 +37,7 @@ int spec_command(const GlobalOptions &global, const Arguments &args);
 int start_command(const GlobalOptions &global, const Arguments &args);
 int state_command(const GlobalOptions &global, const Arguments &args);
 int update_command(const GlobalOptions &global, const Arguments &args);
+int events_command(const GlobalOptions &global, const Arguments &args);
 
 // Logs `error` as the failure of `verb` on `object`, one line per problem
 // ("run `c1`: process.args: must not be empty"), and returns the exit status it calls for.

@@ -41,6 +41,7 @@ constexpr Command commands[] = {
     {"pause", crunlite::cli::pause_command, "freeze every process of a container"},
     {"resume", crunlite::cli::resume_command, "thaw a paused container"},
     {"update", crunlite::cli::update_command, "change a container's cgroup limits"},
+    {"events", crunlite::cli::events_command, "a container's cgroup statistics (--stats)"},
     {"exec", crunlite::cli::exec_command, "run another process in a running container"},
     {"spec", crunlite::cli::spec_command, "write a default config.json"},
     {"features", crunlite::cli::features_command, "print what this runtime supports, as JSON"},

@@ -14,6 +14,7 @@
 #include "spec/bundle.hpp"
 #include "spec/parse.hpp"
 #include "cgroup/manager.hpp"
+#include "cgroup/stats.hpp"
 #include "sys/paths.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
@@ -320,6 +321,17 @@ Status update_resources(state::StateStore &store, const std::string &id,
     if (resources.devices.empty())
         std::erase_if(plan.writes, [](const auto &write) { return write.controller == "devices"; });
     return cgroup::apply(cgroups_of(state), plan);
+}
+
+Result<nlohmann::json> container_stats(state::StateStore &store, const std::string &id)
+{
+    auto state = TRY(store.load(id));
+    if (state.cgroups.empty())
+        return Error::message("the container has no cgroups to read");
+    std::string status = state::live_status(store, state);
+    if (status == "stopped")
+        return Error::message("container not running");
+    return cgroup::read_stats(cgroups_of(state));
 }
 
 std::vector<pid_t> container_processes(const state::ContainerState &state)

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ Status resume_container(state::StateStore &store, const std::string &id);
 // `resources` has some.
 Status update_resources(state::StateStore &store, const std::string &id,
                         const spec::Resources &resources);
+
+// What the container's cgroups have counted (cgroup/stats.hpp), for `events --stats`.
+Result<nlohmann::json> container_stats(state::StateStore &store, const std::string &id);
 
 // The container's processes as host pids: those in its cgroup; without one (rootless on v1),
 // everything in its pid namespace when it has its own, otherwise its first process and that

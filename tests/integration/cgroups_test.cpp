@@ -307,3 +307,36 @@ TEST_CASE("cgroups: update changes a running container's limits, by flag or reso
     CHECK(refused.err == "crun-lite: update `" + id +
                              "`: linux.resources.cpu.shares: must be between 2 and 262144, got 1\n");
 }
+
+TEST_CASE("cgroups: events --stats reports the container's memory, CPU and pids")
+{
+    std::string id = unique_id("events");
+    // Three processes and some CPU time before the figures are read.
+    Bundle bundle("sleep 300 & sleep 300 & i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; "
+                  "echo busy > /tmp/done; wait");
+    bundle.config["linux"]["resources"] = {{"memory", {{"limit", 67108864}}},
+                                           {"pids", {{"limit", 25}}}};
+    bundle.write();
+    Detached container(id, bundle);
+    std::string pids_file = cgroup_dir("pids", id) + "/pids.current";
+    REQUIRE(eventually([&] { return trimmed(pids_file) == "3"; }));
+
+    auto events = crun_lite({"events", "--stats", id});
+    REQUIRE(events.status == 0);
+    CHECK(events.err == "");
+    auto event = json::parse(events.out);
+    CHECK(event["type"] == "stats");
+    CHECK(event["id"] == id);
+    const auto &data = event["data"];
+    CHECK(data["pids"] == json{{"current", 3}, {"limit", 25}});
+    CHECK(data["memory"]["usage"]["limit"] == 67108864);
+    CHECK(data["memory"]["usage"]["usage"].get<uint64_t>() > 0);
+    CHECK(data["memory"]["raw"].contains("rss"));
+    CHECK(data["cpu"]["usage"]["total"].get<uint64_t>() > 0);
+    CHECK(data["cpu"]["usage"]["percpu"].size() == static_cast<size_t>(sysconf(_SC_NPROCESSORS_CONF)));
+
+    auto stream = crun_lite({"events", id});
+    CHECK(stream.status == 1);
+    CHECK(stream.err == "crun-lite: events `" + id +
+                            "`: only --stats is supported; there is no event stream yet\n");
+}
