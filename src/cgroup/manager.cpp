@@ -72,9 +72,14 @@ Status make_chain(const Hierarchy &hierarchy, const std::string &dir, Cgroups &c
                 cgroups.made.push_back(current);
                 if (hierarchy.carries("cpuset"))
                     TRY(inherit_cpuset(current));
+            } else if (errno == EEXIST) {
+                // crun-lite's own parent of default cgroups counts as made by every container
+                // in it: each delete tries to remove it, so the last one does.
+                if (current == hierarchy.mount_point + default_parent)
+                    cgroups.made.push_back(current);
             } else if (errno == ENOENT) {
                 vanished = true;
-            } else if (errno != EEXIST) {
+            } else {
                 return Error::from_errno("create cgroup `" + current + "`");
             }
             if (slash == std::string::npos)

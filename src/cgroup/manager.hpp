@@ -20,7 +20,8 @@ namespace crunlite::cgroup {
 
 struct Cgroups {
     std::map<std::string, std::string> dirs; // Hierarchy::key -> the container's directory
-    std::vector<std::string> made;            // made for this container, parents first
+    // Made for this container (and crun-lite's shared default parent), parents first.
+    std::vector<std::string> made;
 
     bool empty() const { return dirs.empty(); }
     // The directory holding `controller`'s files ("" for the v2 hierarchy), or "".

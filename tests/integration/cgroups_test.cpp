@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include "integration/harness.hpp"
@@ -152,6 +153,30 @@ TEST_CASE("cgroups: delete removes every cgroup directory create made")
     }
     for (const char *hierarchy : hierarchies)
         CHECK_FALSE(exists(cgroup_root + "/" + hierarchy + "/crun-lite-test-" + id));
+}
+
+TEST_CASE("cgroups: the last container to go takes crun-lite's default parent cgroup along")
+{
+    std::string first = unique_id("parent-a"), second = unique_id("parent-b");
+    Bundle bundle("sleep 300");
+    {
+        // The first one made the parent; it goes first, while the second still lives there.
+        auto a = std::make_unique<Detached>(first, bundle);
+        Detached b(second, bundle);
+        a.reset();
+        for (const char *hierarchy : hierarchies)
+            CHECK(exists(cgroup_root + "/" + hierarchy + "/crun-lite/" + second));
+    }
+    // Gone, unless someone else's container (another test run) still lives in it.
+    for (const char *hierarchy : hierarchies) {
+        std::string parent = cgroup_root + "/" + hierarchy + "/crun-lite";
+        bool has_children = false;
+        if (exists(parent))
+            for (const auto &entry : std::filesystem::directory_iterator(parent))
+                has_children = has_children || entry.is_directory();
+        bool left_empty = exists(parent) && !has_children;
+        CHECK_MESSAGE(!left_empty, parent, " is left empty");
+    }
 }
 
 TEST_CASE("cgroups: a failed create leaves no cgroup directory")
