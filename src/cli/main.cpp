@@ -179,11 +179,12 @@ int main(int argc, char **argv)
     for (const auto &command : commands) {
         if (command.name != name)
             continue;
-        // exec joins a running container: from then on crun-lite must be a copy nobody there
-        // can write to (sys/sealed_self.hpp).
-        if (name == "exec") {
+        // exec joins a running container, and create and run make one whose first process is a
+        // clone of crun-lite until start: from then on crun-lite must be a copy nobody in
+        // the container can write to through /proc/<pid>/exe (sys/sealed_self.hpp).
+        if (name == "exec" || name == "create" || name == "run") {
             if (auto sealed = crunlite::sys::reexec_from_sealed_copy(argv); !sealed) {
-                crunlite::log::error("exec: " + sealed.error().render());
+                crunlite::log::error(std::string(name) + ": " + sealed.error().render());
                 return 1;
             }
         }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "integration/harness.hpp"
@@ -74,4 +75,46 @@ TEST_CASE("security: the image stays unchanged even when the container removes a
     auto outcome = crun_lite({"run", bundle.dir()});
     CHECK(outcome.status == 0);
     CHECK(tree_hash(image_dir()) == image_before);
+}
+
+// CVE-2019-5736: until start, a created container's first process is crun-lite itself. Were
+// it the binary on disk, a process exec'd into the container could open /proc/1/exe and write
+// the host's runtime once the first process moves on to the program.
+TEST_CASE("security: a container's first process never runs the runtime binary from disk")
+{
+    TempDir runtime_dir;
+    std::string binary = runtime_dir.path() + "/crun-lite";
+    std::filesystem::copy_file(std::getenv("CRUN_LITE_BIN"), binary);
+    std::filesystem::permissions(binary, std::filesystem::perms::owner_all);
+    std::string before = tree_hash(runtime_dir.path());
+
+    Bundle bundle("sleep 2");
+    std::string id = "sec-sealed";
+    // The copy, with this test's roots; its output is of no interest.
+    auto run_copy = [&](const std::vector<std::string> &args) {
+        std::vector<std::string> all = {binary, "--root", state_root(), "--data-root", data_root()};
+        all.insert(all.end(), args.begin(), args.end());
+        std::string line;
+        for (const auto &arg : all)
+            line += "'" + arg + "' ";
+        return std::system((line + ">/dev/null 2>&1 </dev/null").c_str());
+    };
+    REQUIRE(run_copy({"create", "--bundle", bundle.dir(), id}) == 0);
+    auto state = nlohmann::json::parse(crun_lite({"state", id}).out);
+    char target[256] = {};
+    std::string exe_link = "/proc/" + std::to_string(state["pid"].get<int>()) + "/exe";
+    ssize_t length = readlink(exe_link.c_str(), target, sizeof target - 1);
+    CHECK(std::string(target, length > 0 ? static_cast<size_t>(length) : 0)
+              .starts_with("/memfd:crun-lite"));
+
+    // The attack itself: open the first process's binary, then write it once start has run.
+    auto attack = crun_lite_leaving_container(
+        {"exec", "--detach", id, "sh", "-c",
+         "exec 3</proc/1/exe; for i in $(seq 100); do echo X >> /proc/self/fd/3 && break; "
+         "sleep 0.02; done"});
+    CHECK(attack.status == 0);
+    CHECK(run_copy({"start", id}) == 0);
+    usleep(500000);
+    crun_lite({"delete", "--force", id});
+    CHECK(tree_hash(runtime_dir.path()) == before);
 }
