@@ -158,8 +158,15 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     auto [parent_end, child_end] = TRY(make_sync_channels());
 
     int joined = namespaces_to_join(state.pid);
-    // The pid namespace applies to children only: the runtime itself stays where it is.
-    if (::setns(container.get(), CLONE_NEWPID) != 0)
+    // The pid namespace applies to children only: the runtime itself stays where it is. Not
+    // root, it needs rights in the user namespace that owns the pid namespace first: it joins
+    // that too (one setns enters the user namespace first), and the child need not again.
+    int runtime_joins = CLONE_NEWPID;
+    if (::geteuid() != 0 && (joined & CLONE_NEWUSER)) {
+        runtime_joins |= CLONE_NEWUSER;
+        joined &= ~CLONE_NEWUSER;
+    }
+    if (::setns(container.get(), runtime_joins) != 0)
         return Error::from_errno("enter the container's pid namespace");
     UniqueFd runtime;
     if (!options.detach) {

@@ -1,6 +1,8 @@
 // User namespaces: a container whose root is an unprivileged id on the host, rootless
 // containers run by a user who is not root, and idmapped bind mounts.
 #include <doctest/doctest.h>
+
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +49,12 @@ std::pair<std::string, int> shell(const std::string &command)
         out.append(buffer, n);
     int status = ::pclose(pipe);
     return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+std::string read_link(const std::string &path)
+{
+    std::error_code error;
+    return std::filesystem::read_symlink(path, error).string();
 }
 
 } // namespace
@@ -153,6 +161,10 @@ TEST_CASE("userns: a rootless user runs `spec --rootless` output; root inside, t
     for (int tries = 0; tries < 200 && read_text(home.path() + "/out") != expected; ++tries)
         ::usleep(50000);
     CHECK(read_text(home.path() + "/out") == expected);
+    // exec as the same user: into the pid namespace through the container's user namespace.
+    auto exec = shell(as_user + " exec " + id + " sh -c 'id -u; readlink /proc/self/ns/user'");
+    CHECK(exec.second == 0);
+    CHECK(exec.first == "0\n" + read_link("/proc/" + std::to_string(pid) + "/ns/user") + "\n");
     CHECK(shell(as_user + " delete --force " + id).second == 0);
     CHECK_FALSE(exists(runtime_dir + "/crun-lite/" + id));
     CHECK_FALSE(exists(home.path() + "/.local/share/crun-lite/" + id));
