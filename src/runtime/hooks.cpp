@@ -41,13 +41,15 @@ Result<UniqueFd> state_file(const std::string &state_json)
     ::fcntl(STDIN_FILENO, F_SETFD, 0); // dup2 onto itself (state_fd 0) keeps close-on-exec
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     reset_signals();
+    // A group of its own, so that a timeout can kill what the hook started along with it.
+    ::setpgid(0, 0);
     ::execve(path, argv, envp);
     int errnum = errno;
     (void)!::write(exec_error_fd, &errnum, sizeof errnum);
     _exit(127);
 }
 
-// Waits for the hook; past its timeout, kills it. Returns the wait status, or nullopt on timeout.
+// Waits for the hook; past its timeout, kills it and its process group. Returns the wait status, or nullopt on timeout.
 Result<std::optional<int>> wait_for_hook(pid_t pid, int pidfd, const spec::Hook &hook)
 {
     bool timed_out = false;
@@ -59,6 +61,7 @@ Result<std::optional<int>> wait_for_hook(pid_t pid, int pidfd, const spec::Hook 
         } while (ready < 0 && errno == EINTR);
         if (ready == 0) {
             sys::signal_pidfd(pidfd, SIGKILL);
+            ::kill(-pid, SIGKILL); // the hook's process group: its children
             timed_out = true;
         }
     }

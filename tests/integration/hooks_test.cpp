@@ -192,14 +192,16 @@ TEST_CASE("hooks: a hook missing from the host fails create with the reason")
 TEST_CASE("hooks: a hook past its timeout is killed and fails create")
 {
     Bundle bundle("exec sleep 100");
-    // A sleep whose command line no other process has, so the test can tell it is gone.
+    // A sleep whose command line no other process has, so the test can tell it is gone; a
+    // child of the hook's, which the timeout must take along.
     std::string seconds = "3600." + std::to_string(::getpid());
     bundle.config["hooks"]["createRuntime"] = {
-        {{"path", "/bin/sleep"}, {"args", {"sleep", seconds}}, {"timeout", 1}}};
+        {{"path", "/bin/sh"}, {"args", {"sh", "-c", "sleep " + seconds + " & wait"}},
+         {"timeout", 1}}};
     bundle.write();
 
     check_create_fails(bundle, "hk-timeout",
-                       "hooks.createRuntime[0]: `/bin/sleep` ran past its timeout of 1 s and was "
+                       "hooks.createRuntime[0]: `/bin/sh` ran past its timeout of 1 s and was "
                        "killed");
     CHECK(processes_matching("sleep " + seconds).empty());
 }
