@@ -16,23 +16,36 @@ namespace {
 
 constexpr size_t max_resources_file = 1024 * 1024;
 
-// The object is checked as config.json's linux.resources would be: wrapped in a config, with
-// only the problems under linux.resources kept (the wrapper's own are not the user's).
-Result<spec::Resources> parse_resources(const std::string &text)
+// Only the problems under linux.resources are the user's: the config around them is made up.
+Status refuse_resource_problems(const std::vector<std::string> &problems)
 {
-    std::string wrapped = R"({"ociVersion": "1.0.0", "root": {"path": "/"}, "linux": {"resources": )";
-    wrapped.append(text).append("}}");
-    auto parsed = spec::parse_config(wrapped);
-    std::vector<std::string> problems = parsed.problems;
-    auto findings = spec::validate_config(parsed.config, {});
-    problems.insert(problems.end(), findings.errors.begin(), findings.errors.end());
     std::string refused;
     for (const auto &problem : problems)
         if (problem.starts_with("linux.resources") || problem.starts_with("config.json"))
             refused.append(refused.empty() ? "" : "\n").append(problem);
     if (!refused.empty())
         return Error::message(refused);
+    return Ok{};
+}
+
+// The object's types are read as config.json's linux.resources would be: wrapped in a config.
+Result<spec::Resources> parse_resources(const std::string &text)
+{
+    std::string wrapped = R"({"ociVersion": "1.0.0", "root": {"path": "/"}, "linux": {"resources": )";
+    wrapped.append(text).append("}}");
+    auto parsed = spec::parse_config(wrapped);
+    TRY(refuse_resource_problems(parsed.problems));
     return parsed.config.linux.resources.value_or(spec::Resources{});
+}
+
+// The limits, from the file and the flags together, checked as a config's would be.
+Status check_resources(const spec::Resources &resources)
+{
+    spec::Config config;
+    config.oci_version = "1.0.0";
+    config.root.path = "/";
+    config.linux.resources = resources;
+    return refuse_resource_problems(spec::validate_config(config, {}).errors);
 }
 
 Result<std::string> read_resources_text(const std::string &file)
@@ -104,6 +117,8 @@ int update_command(const GlobalOptions &global, const Arguments &args)
     auto resources = resources_from(*flags);
     if (!resources)
         return report_failure("update", *id, resources.error());
+    if (auto checked = check_resources(*resources); !checked)
+        return report_failure("update", *id, checked.error());
     state::StateStore store(global.state_root);
     if (auto updated = runtime::update_resources(store, *id, *resources); !updated)
         return report_failure("update", *id, updated.error());

@@ -749,6 +749,9 @@ private:
         check_optional(path + "kernel", memory.kernel, -1, most);
         check_optional(path + "kernelTCP", memory.kernel_tcp, -1, most);
         check_optional(path + "swappiness", memory.swappiness, 0, 100);
+        // The v1 memsw limit cannot be below the memory limit, which must so be known.
+        if (memory.swap && *memory.swap > 0 && !memory.limit)
+            error(path + "swap", "needs memory.limit too: it counts memory plus swap");
         if (memory.limit && memory.swap && *memory.limit > 0 && *memory.swap >= 0 &&
             *memory.swap < *memory.limit)
             error(path + "swap", "must be at least the memory limit: it counts memory plus swap");

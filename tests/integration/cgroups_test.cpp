@@ -331,6 +331,14 @@ TEST_CASE("cgroups: update changes a running container's limits, by flag or reso
     CHECK(refused.status == 1);
     CHECK(refused.err == "crun-lite: update `" + id +
                              "`: linux.resources.cpu.shares: must be between 2 and 262144, got 1\n");
+
+    // Flags are checked as a config's values are, not left to the kernel to clamp.
+    auto zero_shares = crun_lite({"update", "--cpu-shares", "0", id});
+    CHECK(zero_shares.status == 1);
+    CHECK(zero_shares.err == "crun-lite: update `" + id +
+                                 "`: linux.resources.cpu.shares: must be between 2 and 262144, "
+                                 "got 0\n");
+    CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "256");
 }
 
 TEST_CASE("cgroups: events --stats reports the container's memory, CPU and pids")
