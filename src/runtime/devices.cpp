@@ -177,14 +177,29 @@ Status make_config_device(int root_fd, const spec::Device &device, size_t index)
 
 // linux.devices before the default ones, so that a config's /dev/null (say) wins. None in a
 // /dev bound from elsewhere: it would be made there, on the host (validate warned).
-Status make_config_devices(int root_fd, const std::vector<spec::Device> &devices, bool dev_bound)
+// A user namespace may not mknod: the host's node at the same path is bound in, as runc does.
+// Its owner and mode stay the host's.
+Status bind_host_device(int root_fd, const std::string &path, size_t index)
+{
+    std::string label = "linux.devices[" + std::to_string(index) + "]";
+    auto target = TRY_CONTEXT(sys::make_file_in_root(root_fd, path, 0666), label);
+    if (::mount(path.c_str(), sys::fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) != 0)
+        return Error::from_errno(label + ": bind the host's `" + path + "`");
+    return Ok{};
+}
+
+Status make_config_devices(int root_fd, const std::vector<spec::Device> &devices, bool dev_bound,
+                           bool in_user_namespace)
 {
     for (size_t i = 0; i < devices.size(); ++i) {
         std::string path;
         spec::normalize_container_path(devices[i].path, path);
         if (dev_bound && path.starts_with("/dev/"))
             continue;
-        TRY(make_config_device(root_fd, devices[i], i));
+        if (in_user_namespace)
+            TRY(bind_host_device(root_fd, path, i));
+        else
+            TRY(make_config_device(root_fd, devices[i], i));
     }
     return Ok{};
 }
@@ -198,7 +213,8 @@ Status populate_dev(int root_fd, const spec::Config &config)
     if (!dev_mount)
         TRY(mount_default(root_fd, "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
                           "mode=755,size=65536k"));
-    TRY(make_config_devices(root_fd, config.linux.devices, dev_bound));
+    bool in_user_namespace = config.creates_namespace(spec::NamespaceType::user);
+    TRY(make_config_devices(root_fd, config.linux.devices, dev_bound, in_user_namespace));
 
     // A bind of a host /dev brings its own nodes; creating ours would write to the host.
     if (dev_bound) {
@@ -207,7 +223,7 @@ Status populate_dev(int root_fd, const spec::Config &config)
     }
 
     auto dev = TRY(sys::open_in_root(root_fd, "/dev", O_DIRECTORY | O_RDONLY));
-    if (config.creates_namespace(spec::NamespaceType::user))
+    if (in_user_namespace)
         TRY(bind_host_devices(root_fd));
     else
         TRY(make_device_nodes(dev.get()));

@@ -169,3 +169,18 @@ TEST_CASE("userns: a rootless user runs `spec --rootless` output; root inside, t
     CHECK_FALSE(exists(runtime_dir + "/crun-lite/" + id));
     CHECK_FALSE(exists(home.path() + "/.local/share/crun-lite/" + id));
 }
+
+TEST_CASE("userns: linux.devices in a user namespace are the host's nodes, bound in")
+{
+    REQUIRE(exists("/dev/net/tun"));
+    Bundle bundle("stat -c '%F %t:%T' /dev/net/tun");
+    bundle.config["linux"]["devices"] = {
+        {{"path", "/dev/net/tun"}, {"type", "c"}, {"major", 10}, {"minor", 200}}};
+    add_user_namespace(bundle);
+
+    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), "userns-devices"});
+
+    CHECK(outcome.err == "");
+    CHECK(outcome.status == 0);
+    CHECK(outcome.out == "character special file a:c8\n");
+}
