@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "runtime/hooks.hpp"
 #include "runtime/mount_options.hpp"
 #include "runtime/net_devices.hpp"
@@ -299,7 +301,7 @@ Status NewContainer::make(const spec::Bundle &bundle)
     TRY(channel_.send({SyncKind::start, 0, {}}));
     auto acknowledged = TRY(channel_.receive());
     if (!acknowledged || acknowledged->kind != SyncKind::ready)
-        return Error::message("the container process exited before it was ready");
+        return ended_before_ready();
     return Ok{};
 }
 
@@ -320,10 +322,26 @@ Status NewContainer::await_ready()
         message = TRY(channel_.receive());
     }
     if (!message)
-        return Error::message("the container process exited before it was ready");
+        return ended_before_ready();
     if (message->kind == SyncKind::error)
         return Error::message(message->text).with_exit_status(message->exit_status);
     return Ok{};
+}
+
+// The child closed its end without a word, so it is ending: how it ended (a signal from the
+// OOM killer, a crash under a seccomp profile) is the only clue. Not reaped: the destructor does.
+Error NewContainer::ended_before_ready()
+{
+    std::string text = "the container process exited before it was ready";
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) == 0) {
+        if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED)
+            text = "the container process was killed by signal " + std::to_string(info.si_status) +
+                   " (" + ::strsignal(info.si_status) + ") before it was ready";
+        else if (info.si_code == CLD_EXITED)
+            text += ", with status " + std::to_string(info.si_status);
+    }
+    return Error::message(text);
 }
 
 Status NewContainer::spawn(LaunchPlan &plan)

@@ -66,6 +66,7 @@ private:
     Status spawn(LaunchPlan &plan);
     Status prepare_child(const LaunchPlan &plan);
     Status await_ready();
+    Error ended_before_ready();
     Status run_runtime_hooks();
 
     CreateOptions options_;
