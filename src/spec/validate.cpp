@@ -719,8 +719,10 @@ private:
     void check_cgroups_path()
     {
         for (const auto &part : path_components(config_.linux.cgroups_path))
-            if (part == "..")
+            if (part == "..") {
                 error("linux.cgroupsPath", "must not contain `..`");
+                return; // once, however many there are
+            }
     }
 
     // Bounds the kernel enforces, checked here so that the error names the field.

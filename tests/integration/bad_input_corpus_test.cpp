@@ -4,6 +4,7 @@
 // left, and the same id must run a good container. tests/bad-input/README.md has the format.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -117,6 +118,8 @@ void run_case(const json &spec, int number)
     json default_step = {{"args", {"run", "--bundle", "{bundle}", "{id}"}},
                          {"exit", 1},
                          {"error", spec.value("error", "")}};
+    if (spec.contains("error_lines"))
+        default_step["error_lines"] = spec["error_lines"];
     json steps = spec.value("steps", json::array({default_step}));
     for (const auto &step : steps) {
         auto args = arguments_of(step, values);
@@ -127,6 +130,9 @@ void run_case(const json &spec, int number)
         std::string error = expand(step.value("error", ""), values);
         if (!error.empty())
             CHECK(outcome.err.find(error) != std::string::npos);
+        if (step.contains("error_lines"))
+            CHECK(std::count(outcome.err.begin(), outcome.err.end(), '\n') ==
+                  step["error_lines"].get<int>());
         // One clear error: every line a message of crun-lite's, none a crash or a dump.
         if (outcome.status != 0 && !spec.value("container_output", false)) {
             CHECK(!outcome.err.empty());
