@@ -65,6 +65,9 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
                                         const state::ContainerState &state)
 {
     std::string status = state::live_status(store, state);
+    // A frozen container would leave the new process frozen too, and exec waiting on it.
+    if (status == "paused")
+        return Error::message("container is paused; resume it first");
     if (status != "running" && status != "created")
         return Error::message("container not running");
     UniqueFd pidfd = sys::open_pidfd(state.pid);

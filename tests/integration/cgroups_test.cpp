@@ -298,6 +298,9 @@ TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws
     auto again = crun_lite({"pause", id});
     CHECK(again.status == 1);
     CHECK(again.err == "crun-lite: pause `" + id + "`: container not running\n");
+    auto exec = crun_lite({"exec", id, "true"});
+    CHECK(exec.status == 1);
+    CHECK(exec.err == "crun-lite: exec `" + id + "`: container is paused; resume it first\n");
 
     auto resumed = crun_lite({"resume", id});
     CHECK(resumed.status == 0);
