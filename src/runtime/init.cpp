@@ -281,6 +281,9 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
 
     if (auto status = set_up(plan, layers.get(), channel, hook_context); !status)
         fail(channel, status.error(), 1);
+    // A directory of the host's: held on, it would let a process exec'd into the created
+    // container walk /proc/1/fd/N/.. out to the host's root.
+    layers.reset();
     if (!plan.bundle->config.process)
         hold_namespaces(plan, channel);
 

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "sys/fd_passing.hpp"
@@ -35,10 +36,12 @@ Result<std::optional<SyncMessage>> SyncChannel::receive()
     char buffer[max_datagram];
     UniqueFd passed;
     ssize_t received = sys::receive_with_fd(fd_.get(), buffer, sizeof buffer, passed);
+    // A peer killed with our last message unread resets the connection: it is gone all the
+    // same, and the caller asks how it ended.
+    if (received == 0 || (received < 0 && errno == ECONNRESET))
+        return std::optional<SyncMessage>();
     if (received < 0)
         return Error::from_errno("receive from the container process");
-    if (received == 0)
-        return std::optional<SyncMessage>();
     if (static_cast<size_t>(received) < header_size)
         return Error::message("receive from the container process: short message");
 

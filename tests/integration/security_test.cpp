@@ -118,3 +118,17 @@ TEST_CASE("security: a container's first process never runs the runtime binary f
     crun_lite({"delete", "--force", id});
     CHECK(tree_hash(runtime_dir.path()) == before);
 }
+
+// CVE-2024-21626's kind: a created container's first process must hold no directory of the
+// host's, or a process exec'd into the container could walk /proc/1/fd/N/.. to the host's root.
+TEST_CASE("security: a created container's first process holds no host directory open")
+{
+    Bundle bundle("sleep 100");
+    std::string id = "sec-fds";
+    REQUIRE(crun_lite_leaving_container({"create", "--bundle", bundle.dir(), id}).status == 0);
+    auto dirs = crun_lite({"exec", id, "sh", "-c",
+                           "for f in /proc/1/fd/*; do [ -d \"$f\" ] && echo \"$f\"; done; true"});
+    crun_lite({"delete", "--force", id});
+    CHECK(dirs.status == 0);
+    CHECK(dirs.out == "");
+}
