@@ -70,8 +70,6 @@ Status make_chain(const Hierarchy &hierarchy, const std::string &dir, Cgroups &c
             current = hierarchy.mount_point + below.substr(0, slash);
             if (::mkdir(current.c_str(), 0755) == 0) {
                 cgroups.made.push_back(current);
-                if (hierarchy.carries("cpuset"))
-                    TRY(inherit_cpuset(current));
             } else if (errno == EEXIST) {
                 // crun-lite's own parent of default cgroups counts as made by every container
                 // in it: each delete tries to remove it, so the last one does.
@@ -79,8 +77,18 @@ Status make_chain(const Hierarchy &hierarchy, const std::string &dir, Cgroups &c
                     cgroups.made.push_back(current);
             } else if (errno == ENOENT) {
                 vanished = true;
+                break;
             } else {
                 return Error::from_errno("create cgroup `" + current + "`");
+            }
+            // Also when it existed: a concurrent create may have made it and not filled it yet.
+            if (hierarchy.carries("cpuset")) {
+                auto inherited = inherit_cpuset(current);
+                if (!inherited && inherited.error().errnum() == ENOENT) {
+                    vanished = true;
+                    break;
+                }
+                TRY(std::move(inherited));
             }
             if (slash == std::string::npos)
                 break;
