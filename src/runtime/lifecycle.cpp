@@ -98,14 +98,14 @@ cgroup::Cgroups cgroups_of(const state::ContainerState &state)
 }
 
 // Stops the container's cgroup while `act` runs, so that no process forks a child that the
-// list taken inside misses.
+// list taken inside misses. Thawed after unless `stay_frozen` (a paused container stays so).
 template <typename Act>
-Status with_cgroup_frozen(const state::ContainerState &state, Act act)
+Status with_cgroup_frozen(const state::ContainerState &state, Act act, bool stay_frozen = false)
 {
     auto cgroups = cgroups_of(state);
     bool frozen = !cgroups.empty() && TRY(cgroup::set_frozen(cgroups, true));
     act();
-    if (frozen)
+    if (frozen && !stay_frozen)
         TRY(cgroup::set_frozen(cgroups, false));
     return Ok{};
 }
@@ -228,13 +228,22 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
         return Error::message("container not running");
 
     auto pidfd = TRY(open_first_process(state));
+    bool paused = status == "paused";
     if (all)
-        TRY(with_cgroup_frozen(state, [&] {
-            for (pid_t pid : container_processes(state))
-                if (pid != state.pid)
-                    ::kill(pid, signal);
-        }));
-    return send_signal(pidfd.get(), signal);
+        TRY(with_cgroup_frozen(
+            state,
+            [&] {
+                for (pid_t pid : container_processes(state))
+                    if (pid != state.pid)
+                        ::kill(pid, signal);
+            },
+            paused));
+    TRY(send_signal(pidfd.get(), signal));
+    // A paused container stays paused and takes its signals at resume, as with runc; but a
+    // frozen process dies of SIGKILL only once thawed, so SIGKILL thaws it.
+    if (paused && signal == SIGKILL)
+        TRY(cgroup::set_frozen(cgroups_of(state), false));
+    return Ok{};
 }
 
 Status delete_container(state::StateStore &store, const std::string &id, bool force)

@@ -306,6 +306,13 @@ TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws
     CHECK(resumed.status == 0);
     CHECK(status() == "running");
     CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "THAWED");
+
+    // Another signal leaves a paused container paused (kill --all too); SIGKILL stops it.
+    REQUIRE(crun_lite({"pause", id}).status == 0);
+    CHECK(crun_lite({"kill", "--all", id, "USR1"}).status == 0);
+    CHECK(status() == "paused");
+    CHECK(crun_lite({"kill", id, "KILL"}).status == 0);
+    CHECK(eventually([&] { return status() == "stopped"; }));
 }
 
 TEST_CASE("cgroups: update changes a running container's limits, by flag or resources file")
