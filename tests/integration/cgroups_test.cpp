@@ -42,16 +42,6 @@ std::string trimmed(const std::string &path)
     return text;
 }
 
-bool eventually(const std::function<bool()> &condition)
-{
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-        if (condition())
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return condition();
-}
-
 // Deletes the container with --force however the test ends.
 struct Detached {
     explicit Detached(const std::string &id, const Bundle &bundle, std::vector<std::string> flags = {})

@@ -332,15 +332,20 @@ std::vector<pid_t> processes_matching(const std::string &needle)
     return found;
 }
 
-bool wait_for_file(const std::string &path, double seconds)
+bool eventually(const std::function<bool()> &condition, double seconds)
 {
     double deadline = now_seconds() + seconds;
     while (now_seconds() < deadline) {
-        if (exists(path) && !read_text(path).empty())
+        if (condition())
             return true;
         usleep(10000);
     }
-    return false;
+    return condition();
+}
+
+bool wait_for_file(const std::string &path, double seconds)
+{
+    return eventually([&] { return exists(path) && !read_text(path).empty(); }, seconds);
 }
 
 } // namespace harness

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -109,6 +110,9 @@ bool exists(const std::string &path);
 
 // Pids of host processes whose command line contains `needle`.
 std::vector<pid_t> processes_matching(const std::string &needle);
+
+// Polls `condition` every 10 ms until it holds; false if it still does not after `seconds`.
+bool eventually(const std::function<bool()> &condition, double seconds = 10);
 
 // Polls for a file to appear; false after `seconds`.
 bool wait_for_file(const std::string &path, double seconds);

@@ -212,17 +212,6 @@ private:
     std::string needle_;
 };
 
-bool eventually(const std::function<bool()> &condition, double seconds = 10)
-{
-    auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-    while (Clock::now() < deadline) {
-        if (condition())
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return condition();
-}
-
 // Long enough for a program that was wrongly let go to have done its first step.
 void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(300)); }
 
