@@ -6,10 +6,10 @@
 // pivot_root, set hostname, network loopback, the terminal, rlimits, scheduler and I/O
 // priority (while still privileged), AppArmor and SELinux exec labels, the seccomp filter
 // (without no_new_privs), identity and capabilities, cwd, resolve the command, personality,
-// memory policy, the final CPU affinity, no_new_privs, report ready, wait for start, the seccomp
-// filter (with no_new_privs), exec. (The initial CPU affinity is the parent's to set, in
-// prepare_child.) Any failure is
-// sent to the parent as one message and the process ends with _exit: it never unwinds into
+// memory policy, the final CPU affinity, no_new_privs, a trial of the seccomp filter, report
+// ready (no longer dumpable), wait for start, the seccomp filter (with no_new_privs), exec.
+// (The initial CPU affinity is the parent's to set, in prepare_child.) Any failure is sent to
+// the parent as one message and the process ends with _exit: it never unwinds into
 // the parent's code, whose stack it shares a copy of.
 #include <fcntl.h>
 #include <net/if.h>
@@ -200,6 +200,12 @@ void wait_for_start(int fifo_fd)
 // that no state names; after it, a container made by `create` lives on alone.
 void report_ready(const LaunchPlan &plan, SyncChannel &channel)
 {
+    // Until start, this process holds the exec fifo, exec.result, the sync channel and the
+    // runtime's pidfd. Not dumpable, its /proc/1/fd, /proc/1/exe and ptrace are closed to the
+    // container's processes (all but those with CAP_SYS_PTRACE): one exec'd in could otherwise
+    // start it early or write into start's error. execve makes the program dumpable again.
+    if (::prctl(PR_SET_DUMPABLE, 0) != 0)
+        _exit(1);
     if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
         _exit(1);
     auto committed = channel.receive();
