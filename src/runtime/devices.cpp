@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <string_view>
 
 #include "runtime/mount_options.hpp"
@@ -120,16 +121,36 @@ mode_t node_type(const std::string &type)
     return S_IFCHR; // "c" and "u": an unbuffered device is a character device to the kernel
 }
 
+// The type and numbers a config device asks for.
+struct DeviceIdentity {
+    mode_t type;
+    dev_t number;
+};
+
+DeviceIdentity identity_of(const spec::Device &device)
+{
+    mode_t type = node_type(device.type);
+    dev_t number = type == S_IFIFO ? 0
+                                   : makedev(static_cast<unsigned>(device.major.value_or(0)),
+                                             static_cast<unsigned>(device.minor.value_or(0)));
+    return {type, number};
+}
+
+bool is_device(const struct stat &info, const DeviceIdentity &wanted)
+{
+    return (info.st_mode & S_IFMT) == wanted.type &&
+           (wanted.type == S_IFIFO || info.st_rdev == wanted.number);
+}
+
 // Something at the device's path already: fine only if it is that very device (an image may
 // ship its nodes); anything else is refused, since the spec forbids a silent mismatch.
-Status check_existing_node(int parent_fd, const std::string &name, mode_t type, dev_t number,
+Status check_existing_node(int parent_fd, const std::string &name, const DeviceIdentity &wanted,
                            const std::string &label)
 {
     struct stat info {};
     if (::fstatat(parent_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
         return Error::from_errno("stat " + label);
-    bool same = (info.st_mode & S_IFMT) == type && (type == S_IFIFO || info.st_rdev == number);
-    if (!same)
+    if (!is_device(info, wanted))
         return Error::message(label + " exists already and is not the device asked for");
     return Ok{};
 }
@@ -161,29 +182,56 @@ Status make_config_device(int root_fd, const spec::Device &device, size_t index)
     // the image cannot send it out of the root.
     auto parent = TRY(sys::make_directories_in_root(root_fd, path.substr(0, slash), 0755));
 
-    mode_t type = node_type(device.type);
-    dev_t number = type == S_IFIFO ? 0
-                                   : makedev(static_cast<unsigned>(device.major.value_or(0)),
-                                             static_cast<unsigned>(device.minor.value_or(0)));
+    auto wanted = identity_of(device);
     // Only the permission bits: some generators put the file type into fileMode as well.
     mode_t mode = device.file_mode.value_or(0666) & 07777;
-    if (::mknodat(parent.get(), name.c_str(), type | mode, number) != 0) {
+    if (::mknodat(parent.get(), name.c_str(), wanted.type | mode, wanted.number) != 0) {
         if (errno != EEXIST)
             return Error::from_errno("create " + label);
-        TRY(check_existing_node(parent.get(), name, type, number, label));
+        TRY(check_existing_node(parent.get(), name, wanted, label));
     }
     return set_owner_and_mode(parent.get(), name, device, mode, label);
 }
 
+// The bound node is the host's: changing its owner or mode would change it for the host too, so
+// what the config asks for that differs is said, not done.
+void warn_unapplied(const spec::Device &device, const struct stat &host, const std::string &label)
+{
+    char mode_text[16];
+    if (device.file_mode && (*device.file_mode & 07777) != (host.st_mode & 07777)) {
+        snprintf(mode_text, sizeof mode_text, "%04o", host.st_mode & 07777);
+        log::warning(label + ": fileMode not applied: in a user namespace the host's node is "
+                     "bound, and it keeps its mode " + mode_text);
+    }
+    if ((device.uid && *device.uid != host.st_uid) || (device.gid && *device.gid != host.st_gid))
+        log::warning(label + ": uid and gid not applied: in a user namespace the host's node is "
+                     "bound, and it keeps its owner " + std::to_string(host.st_uid) + ":" +
+                     std::to_string(host.st_gid));
+}
+
 // linux.devices before the default ones, so that a config's /dev/null (say) wins. None in a
 // /dev bound from elsewhere: it would be made there, on the host (validate warned).
-// A user namespace may not mknod: the host's node at the same path is bound in, as runc does.
-// Its owner and mode stay the host's.
-Status bind_host_device(int root_fd, const std::string &path, size_t index)
+// A user namespace may not mknod: the host's node at the same path is bound in, as runc does,
+// once it is checked to be the device the config names, so that no other host file gets in.
+Status bind_host_device(int root_fd, const spec::Device &device, const std::string &path,
+                        size_t index)
 {
     std::string label = "linux.devices[" + std::to_string(index) + "]";
+    UniqueFd host(::open(path.c_str(), O_PATH | O_CLOEXEC));
+    if (!host)
+        return Error::from_errno(label + ": open the host's `" + path + "`");
+    struct stat info {};
+    if (::fstat(host.get(), &info) != 0)
+        return Error::from_errno(label + ": stat the host's `" + path + "`");
+    if (!is_device(info, identity_of(device)))
+        return Error::message(label + ": the host's `" + path +
+                              "` is not the device asked for, and a user namespace can only "
+                              "bind the host's node");
+    warn_unapplied(device, info, label);
+
     auto target = TRY_CONTEXT(sys::make_file_in_root(root_fd, path, 0666), label);
-    if (::mount(path.c_str(), sys::fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) != 0)
+    if (::mount(sys::fd_path(host.get()).c_str(), sys::fd_path(target.get()).c_str(), nullptr,
+                MS_BIND, nullptr) != 0)
         return Error::from_errno(label + ": bind the host's `" + path + "`");
     return Ok{};
 }
@@ -197,7 +245,7 @@ Status make_config_devices(int root_fd, const std::vector<spec::Device> &devices
         if (dev_bound && path.starts_with("/dev/"))
             continue;
         if (in_user_namespace)
-            TRY(bind_host_device(root_fd, path, i));
+            TRY(bind_host_device(root_fd, devices[i], path, i));
         else
             TRY(make_config_device(root_fd, devices[i], i));
     }

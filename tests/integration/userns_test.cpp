@@ -184,3 +184,61 @@ TEST_CASE("userns: linux.devices in a user namespace are the host's nodes, bound
     CHECK(outcome.status == 0);
     CHECK(outcome.out == "character special file a:c8\n");
 }
+
+TEST_CASE("userns: a linux.devices entry the host's node does not match is refused, not bound")
+{
+    struct Mismatch {
+        const char *path;
+        const char *type;
+        int major;
+        int minor;
+    };
+    // Another device's numbers, another type, a directory.
+    for (const auto &device : {Mismatch{"/dev/net/tun", "c", 1, 3},
+                               Mismatch{"/dev/null", "b", 1, 3}, Mismatch{"/dev/shm", "c", 1, 3}}) {
+        CAPTURE(device.path);
+        Bundle bundle("true");
+        bundle.config["linux"]["devices"] = {{{"path", device.path},
+                                              {"type", device.type},
+                                              {"major", device.major},
+                                              {"minor", device.minor}}};
+        add_user_namespace(bundle);
+        auto before = HostSnapshot::take();
+
+        auto outcome = crun_lite({"run", "--bundle", bundle.dir(), "userns-bad-device"});
+
+        CHECK(outcome.status == 1);
+        CHECK(outcome.err == "crun-lite: run `userns-bad-device`: linux.devices[0]: the host's `" +
+                                 std::string(device.path) +
+                                 "` is not the device asked for, and a user namespace can only "
+                                 "bind the host's node\n");
+        CHECK(differences(before, HostSnapshot::take()) == "");
+    }
+}
+
+TEST_CASE("userns: a fileMode or owner a bound host node cannot take is warned about")
+{
+    struct stat host {};
+    REQUIRE(stat("/dev/net/tun", &host) == 0);
+    REQUIRE((host.st_mode & 07777) == 0600);
+    Bundle bundle("stat -c '%a' /dev/net/tun");
+    bundle.config["linux"]["devices"] = {{{"path", "/dev/net/tun"},
+                                          {"type", "c"},
+                                          {"major", 10},
+                                          {"minor", 200},
+                                          {"fileMode", 0666},
+                                          {"uid", 0},
+                                          {"gid", 0}}};
+    add_user_namespace(bundle);
+
+    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), "userns-device-mode"});
+
+    CHECK(outcome.status == 0);
+    // The host's root is not mapped: inside, the node's owner is the overflow id.
+    CHECK(outcome.err ==
+          "crun-lite: warning: linux.devices[0]: fileMode not applied: in a user namespace the "
+          "host's node is bound, and it keeps its mode 0600\n"
+          "crun-lite: warning: linux.devices[0]: uid and gid not applied: in a user namespace "
+          "the host's node is bound, and it keeps its owner 65534:65534\n");
+    CHECK(outcome.out == "600\n");
+}
