@@ -317,6 +317,8 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
         fail(channel, command.error(), failure_status);
     if (auto status = finish_process_settings(plan.bundle->config); !status)
         fail(channel, status.error(), 1);
+    if (auto status = check_seccomp_lets_program_run(plan.seccomp); !status)
+        fail(channel, status.error(), 1);
 
     report_ready(plan, channel);
     wait_for_start(plan.exec_fifo_fd);

@@ -3,10 +3,13 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <memory>
 #include <set>
 
@@ -149,7 +152,65 @@ Status load(const SeccompProgram &program)
     return Ok{};
 }
 
+// What a trial process under the filter does: exit at once, or first try an execve that can
+// only fail (an empty path), reporting its errno as the exit status.
+enum class Trial { exit, execve };
+
+// The exit status of a process forked to load the filter and run `trial`, or nothing when no
+// trial could be made (the filter may forbid the fork itself).
+std::optional<int> run_trial(const SeccompProgram &program, Trial trial)
+{
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        log::debug("seccomp: no trial of the filter: fork: " + std::string(strerror(errno)));
+        return std::nullopt;
+    }
+    if (pid == 0) {
+        // no_new_privs lets a process without CAP_SYS_ADMIN load the filter.
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || !load(program))
+            _exit(255);
+        if (trial == Trial::execve) {
+            char *none[] = {nullptr};
+            ::syscall(SYS_execve, "", none, none);
+            _exit(errno == ENOENT ? 0 : errno);
+        }
+        _exit(0);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return std::nullopt;
+    return status;
+}
+
+std::string signal_text(int status)
+{
+    int signal_number = WTERMSIG(status);
+    return "signal " + std::to_string(signal_number) + " (" + ::strsignal(signal_number) + ")";
+}
+
 } // namespace
+
+Status check_seccomp_lets_program_run(const std::optional<SeccompProgram> &program)
+{
+    if (!program)
+        return Ok{};
+    // Exit first: the execve trial reports through its exit status.
+    auto exited = run_trial(*program, Trial::exit);
+    if (exited && WIFSIGNALED(*exited))
+        return Error::message("linux.seccomp: the profile lets no process exit: a trial process "
+                              "calling exit_group was ended by " + signal_text(*exited));
+    auto executed = run_trial(*program, Trial::execve);
+    if (executed && WIFSIGNALED(*executed))
+        return Error::message("linux.seccomp: the profile kills any process calling execve: "
+                              "a trial process was ended by " + signal_text(*executed));
+    if (executed && WIFEXITED(*executed) && WEXITSTATUS(*executed) != 0 &&
+        WEXITSTATUS(*executed) != 255)
+        return Error::system(WEXITSTATUS(*executed),
+                             "linux.seccomp: the profile denies execve, so the program could "
+                             "never start");
+    return Ok{};
+}
 
 Result<SeccompProgram> compile_seccomp(const spec::Seccomp &seccomp)
 {

@@ -37,4 +37,10 @@ enum class SeccompLoadPoint { before_identity, before_exec };
 Status load_seccomp_at(SeccompLoadPoint point, const std::optional<SeccompProgram> &program,
                        const spec::Process &process);
 
+// Tries the filter on two forked processes, so that a profile under which the program could
+// never start (execve denied or killed) or no process could exit (exit_group and exit denied:
+// glibc's _exit then crashes with SIGSEGV) fails create with a reason, not the program with an
+// unexplained signal once started. Rules on execve's arguments are not tried.
+Status check_seccomp_lets_program_run(const std::optional<SeccompProgram> &program);
+
 } // namespace crunlite::runtime

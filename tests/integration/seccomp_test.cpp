@@ -234,3 +234,29 @@ TEST_CASE("seccomp: a filter too long for the kernel fails before anything is ma
     CHECK(outcome.err.find(" instructions, the kernel takes at most 4096\n") != std::string::npos);
     CHECK(differences(before, HostSnapshot::take()) == "");
 }
+
+// With noNewPrivileges the filter is loaded just before execve: a profile that denies execve,
+// or lets no process exit, would otherwise end the program with an unexplained signal.
+TEST_CASE("seccomp: a profile under which the program could never start or exit fails create")
+{
+    json exits = rule({"exit_group", "exit"}, "SCMP_ACT_ERRNO");
+    for (const auto &[profile, error] : std::vector<std::pair<json, std::string>>{
+             {allow_but({rule({"execve"}, "SCMP_ACT_ERRNO")}),
+              "linux.seccomp: the profile denies execve, so the program could never start: "
+              "Operation not permitted"},
+             {allow_but({rule({"execve"}, "SCMP_ACT_KILL_PROCESS")}),
+              "linux.seccomp: the profile kills any process calling execve: a trial process was "
+              "ended by signal 31 (Bad system call)"},
+             {allow_but({exits}),
+              "linux.seccomp: the profile lets no process exit: a trial process calling "
+              "exit_group was ended by signal 11 (Segmentation fault)"},
+         }) {
+        CAPTURE(error);
+        auto before = HostSnapshot::take();
+        auto outcome = run_with_seccomp("sc-never", "echo ran", profile);
+        CHECK(outcome.status == 1);
+        CHECK(outcome.out == "");
+        CHECK(outcome.err == "crun-lite: run `sc-never`: " + error + "\n");
+        CHECK(differences(before, HostSnapshot::take()) == "");
+    }
+}
