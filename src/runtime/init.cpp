@@ -204,7 +204,10 @@ void report_ready(const LaunchPlan &plan, SyncChannel &channel)
     // runtime's pidfd. Not dumpable, its /proc/1/fd, /proc/1/exe and ptrace are closed to the
     // container's processes (all but those with CAP_SYS_PTRACE): one exec'd in could otherwise
     // start it early or write into start's error. execve makes the program dumpable again.
-    if (::prctl(PR_SET_DUMPABLE, 0) != 0)
+    // TODO: not under a rootless runtime, which lacks CAP_SYS_PTRACE: it could then neither
+    // read this process's /proc/PID/ns nor setns through its pidfd, and `exec` into the created
+    // container would fail. Lifting it needs exec to join through a process of its own.
+    if (plan.state->owner == 0 && ::prctl(PR_SET_DUMPABLE, 0) != 0)
         _exit(1);
     if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
         _exit(1);
