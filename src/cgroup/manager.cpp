@@ -262,7 +262,9 @@ Status remove(const Cgroups &cgroups)
         int attempt = 0;
         // A killed process leaves its cgroup a moment after it is reaped.
         while (::rmdir(made->c_str()) != 0) {
-            if (errno == ENOENT || (!leaf && (errno == EBUSY || errno == ENOTEMPTY)))
+            // A parent is shared: other containers may still live in it, or (rootless) it
+            // may belong to root, so removing it is only ever best effort.
+            if (errno == ENOENT || !leaf)
                 break;
             if (errno != EBUSY || ++attempt >= retries)
                 return Error::from_errno("remove cgroup `" + *made + "`");
