@@ -23,6 +23,7 @@ struct GlobalOptions {
 // argv after the subcommand's name; args[0] is "crun-lite <verb>" for help and error text.
 using Arguments = std::vector<std::string>;
 
+int container_command(const GlobalOptions &global, const Arguments &args);
 int create_command(const GlobalOptions &global, const Arguments &args);
 int delete_command(const GlobalOptions &global, const Arguments &args);
 int exec_command(const GlobalOptions &global, const Arguments &args);

@@ -33,6 +33,7 @@ constexpr Command commands[] = {
     {"create", crunlite::cli::create_command, "create a container; start runs its program"},
     {"start", crunlite::cli::start_command, "start a created container"},
     {"run", crunlite::cli::run_command, "create and start a container (foreground by default)"},
+    {"container", crunlite::cli::container_command, "run a command in an image, no config needed"},
     {"state", crunlite::cli::state_command, "print a container's state as JSON"},
     {"kill", crunlite::cli::kill_command, "send a signal to a container"},
     {"delete", crunlite::cli::delete_command, "delete a container"},
@@ -52,7 +53,7 @@ void print_help()
     std::cout << "Usage: crun-lite [global options] <command> [options]\n\n"
                  "crun-lite runs OCI containers.\n\nCommands:\n";
     for (const auto &command : commands)
-        std::cout << "  " << command.name << std::string(10 - command.name.size(), ' ')
+        std::cout << "  " << command.name << std::string(11 - command.name.size(), ' ')
                   << command.summary << "\n";
     std::cout << "\nGlobal options:\n"
                  "  --root DIR              state directory (default: /run/crun-lite; not\n"
@@ -179,10 +180,10 @@ int main(int argc, char **argv)
     for (const auto &command : commands) {
         if (command.name != name)
             continue;
-        // exec joins a running container, and create and run make one whose first process is a
-        // clone of crun-lite until start: from then on crun-lite must be a copy nobody in
-        // the container can write to through /proc/<pid>/exe (sys/sealed_self.hpp).
-        if (name == "exec" || name == "create" || name == "run") {
+        // exec joins a running container, and create, run and container make one whose first
+        // process is a clone of crun-lite until start: from then on crun-lite must be a copy
+        // nobody in the container can write to through /proc/<pid>/exe (sys/sealed_self.hpp).
+        if (name == "exec" || name == "create" || name == "run" || name == "container") {
             if (auto sealed = crunlite::sys::reexec_from_sealed_copy(argv); !sealed) {
                 crunlite::log::error(std::string(name) + ": " + sealed.error().render());
                 return 1;

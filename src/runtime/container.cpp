@@ -110,12 +110,16 @@ LayerOwner layer_owner(const spec::Config &config, const struct stat &image_root
 // <data_root>/<id>/{upper,work,rootfs}. The upper dir takes the image root's mode, because
 // overlayfs shows the upper dir's attributes for the container's `/`. `made_dir` names the
 // directory once this call made it, and so owns it.
-Status prepare_layers(const std::string &data_root, const spec::Config &config,
-                      const std::string &image, LaunchPlan &plan, std::string &made_dir)
+Status prepare_layers(const std::string &data_root, const spec::Bundle &bundle, LaunchPlan &plan,
+                      std::string &made_dir)
 {
+    const spec::Config &config = bundle.config;
+    const std::string &image = bundle.rootfs;
+    // A layered image's `/` is its top layer's.
+    const std::string &top = bundle.image_layers.empty() ? image : bundle.image_layers.back();
     struct stat image_root {};
-    if (::stat(image.c_str(), &image_root) != 0)
-        return Error::from_errno("stat image `" + image + "`");
+    if (::stat(top.c_str(), &image_root) != 0)
+        return Error::from_errno("stat image `" + top + "`");
 
     TRY(sys::make_directories(data_root, 0700));
     std::string dir = data_root + "/" + plan.id;
@@ -124,7 +128,8 @@ Status prepare_layers(const std::string &data_root, const spec::Config &config,
     made_dir = dir;
 
     plan.overlay = true;
-    plan.layers = {dir, image, dir + "/upper", dir + "/work"};
+    plan.layers = {dir, image, {bundle.image_layers.rbegin(), bundle.image_layers.rend()},
+                   dir + "/upper", dir + "/work"};
     plan.root_dir = dir + "/rootfs";
     for (const auto &sub : {plan.layers.upper, plan.layers.work, plan.root_dir})
         if (::mkdir(sub.c_str(), 0700) != 0)
@@ -166,6 +171,10 @@ Status prepare_idmapped_trees(const spec::Bundle &bundle, LaunchPlan &plan)
     };
 
     if (plan.overlay && wants_idmapped_image(config, bundle.rootfs)) {
+        // TODO: idmap each layer of a layered image too; until then such a config fails here.
+        if (!bundle.image_layers.empty())
+            return Error::message("root.path: a layered image in a user namespace that does not "
+                                  "map its owner is not supported yet");
         int userns = TRY(container_namespace());
         plan.idmapped_image =
             TRY_CONTEXT(make_idmapped_tree(bundle.rootfs, userns, true, true), "root.path");
@@ -280,7 +289,7 @@ Status NewContainer::make(const spec::Bundle &bundle)
         state_.layers_dir = options_.data_root + "/" + options_.id;
     TRY(store_.save(state_));
     if (bundle.config.wants_overlay())
-        TRY(prepare_layers(options_.data_root, bundle.config, bundle.rootfs, plan, layers_dir_));
+        TRY(prepare_layers(options_.data_root, bundle, plan, layers_dir_));
     TRY(prepare_idmapped_trees(bundle, plan));
     TRY(make_cgroups(bundle.config));
     plan.cgroup_dirs = cgroups_.dirs;

@@ -26,6 +26,9 @@ struct NamespaceJoin {
 struct OverlayLayers {
     std::string dir;   // <data_root>/<id>: holds upper, work and rootfs, the mount point
     std::string lower; // the image: never written
+    // A layered image's layer directories, top first (overlayfs's order); empty for a plain
+    // image, whose one lower dir is `lower`.
+    std::vector<std::string> lowers;
     std::string upper; // this container's writes
     std::string work;  // overlayfs's scratch dir, on the same filesystem as upper
 };

@@ -218,6 +218,35 @@ Status mount_cgroups(const spec::Mount &mount, int root_fd, const LaunchPlan &pl
     return remount_with(mounted.get(), options.flags, destination);
 }
 
+// The kernel copies mount options from at most one page.
+constexpr size_t overlay_options_limit = 4096;
+
+// overlayfs's `lowerdir`, top first. A layered image's layers go in as /proc/self/fd/N of
+// directories opened here, without following a symlink, which keeps the option short and
+// mounts exactly the directories validation checked. `held` keeps them open for the mount.
+Result<std::string> lower_dirs_option(const LaunchPlan &plan, int layers_fd,
+                                      std::vector<UniqueFd> &held)
+{
+    if (plan.idmapped_image) {
+        // Under the overlay, on its own mount point: overlayfs takes no detached layer.
+        auto target = TRY(sys::open_in_root(layers_fd, "rootfs", O_PATH));
+        TRY(attach_idmapped_tree(plan.idmapped_image.get(), target.get(), "rootfs"));
+        return escape_overlay_path(sys::fd_path(layers_fd) + "/rootfs");
+    }
+    if (plan.layers.lowers.empty())
+        return escape_overlay_path(plan.layers.lower);
+
+    std::string option;
+    for (const auto &dir : plan.layers.lowers) {
+        UniqueFd layer(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!layer)
+            return Error::from_errno("open layer `" + dir + "`");
+        option += (option.empty() ? "" : ":") + sys::fd_path(layer.get());
+        held.push_back(std::move(layer));
+    }
+    return option;
+}
+
 } // namespace
 
 Status isolate_mount_propagation()
@@ -247,19 +276,18 @@ Result<UniqueFd> mount_root(const LaunchPlan &plan, int layers_fd)
 
     std::string layers = sys::fd_path(layers_fd);
     std::string mount_point = layers + "/rootfs";
-    std::string lower = plan.layers.lower;
-    if (plan.idmapped_image) {
-        // Under the overlay, on its own mount point: overlayfs takes no detached layer.
-        auto target = TRY(sys::open_in_root(layers_fd, "rootfs", O_PATH));
-        TRY(attach_idmapped_tree(plan.idmapped_image.get(), target.get(), "rootfs"));
-        lower = mount_point;
-    }
-    std::string data = "lowerdir=" + escape_overlay_path(lower) + ",upperdir=" + layers +
-                       "/upper,workdir=" + layers + "/work";
+    std::vector<UniqueFd> held_layers;
+    std::string lower = TRY(lower_dirs_option(plan, layers_fd, held_layers));
+    std::string data = "lowerdir=" + lower + ",upperdir=" + layers + "/upper,workdir=" + layers +
+                       "/work";
     // In a user namespace overlayfs may keep its metadata only in user.* xattrs.
     if (in_user_namespace(plan))
         data += ",userxattr";
     log::debug("mount overlay on `" + plan.root_dir + "`: " + data);
+    if (data.size() >= overlay_options_limit)
+        return Error::message("image `" + plan.layers.lower + "`: its " +
+                              std::to_string(plan.layers.lowers.size()) +
+                              " layers do not fit in overlayfs's options (one page)");
     if (::mount("overlay", mount_point.c_str(), "overlay", 0, data.c_str()) != 0)
         return Error::from_errno("mount overlay of image `" + plan.layers.lower + "` on `" +
                                  plan.root_dir + "`");

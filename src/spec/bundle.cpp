@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "spec/image.hpp"
 #include "spec/parse.hpp"
 #include "sys/paths.hpp"
 #include "util/path.hpp"
@@ -43,15 +44,20 @@ Result<std::string> absolute_bundle_dir(const std::string &dir)
 
 Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &options)
 {
-    Bundle bundle;
-    bundle.dir = TRY(absolute_bundle_dir(dir));
-
-    std::string config_path = bundle.dir + "/config.json";
+    std::string absolute = TRY(absolute_bundle_dir(dir));
+    std::string config_path = absolute + "/config.json";
     auto text = sys::read_file(config_path, max_config_size);
     if (!text)
         return std::move(text).error().wrap("bundle `" + dir + "`");
+    return bundle_from_text(absolute, std::move(*text), options);
+}
 
-    auto parsed = parse_config(*text);
+Result<Bundle> bundle_from_text(const std::string &dir, std::string config_text,
+                                const ValidateOptions &options)
+{
+    Bundle bundle;
+    bundle.dir = dir;
+    auto parsed = parse_config(config_text);
     if (!parsed.ok())
         return Error::message(join_lines(parsed.problems));
 
@@ -69,9 +75,11 @@ Result<Bundle> load_bundle(const std::string &dir, const ValidateOptions &option
         return Error::system(error.value(), "root.path: resolve `" + parsed.config.root.path + "`");
     if (rootfs == "/")
         return Error::message("root.path: must not be the host's root directory");
+    if (parsed.config.wants_layers())
+        bundle.image_layers = TRY_CONTEXT(read_layered_image(rootfs), "root.path").layer_dirs;
 
     bundle.config = std::move(parsed.config);
-    bundle.config_text = std::move(*text);
+    bundle.config_text = std::move(config_text);
     bundle.rootfs = rootfs;
     bundle.warnings = std::move(findings.warnings);
     return bundle;

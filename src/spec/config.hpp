@@ -12,10 +12,12 @@
 namespace crunlite::spec {
 
 // The annotation by which a config declares its root.path to be an image: the read-only lower
-// dir of an overlay, with a fresh upper and work dir for every container. The only value is
-// "overlay". Without it, root.path is used as it is, as runc would.
+// dir of an overlay, with a fresh upper and work dir for every container. "overlay": root.path
+// is a root filesystem, the one lower dir; "layers": root.path is a layered image (image.hpp)
+// whose layers are the lower dirs. Without it, root.path is used as it is, as runc would.
 inline constexpr const char *rootfs_mode_annotation = "io.crun-lite.rootfs";
 inline constexpr const char *rootfs_mode_overlay = "overlay";
+inline constexpr const char *rootfs_mode_layers = "layers";
 
 enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
 
@@ -324,7 +326,14 @@ struct Config {
     bool wants_overlay() const
     {
         auto mode = annotations.find(rootfs_mode_annotation);
-        return mode != annotations.end() && mode->second == rootfs_mode_overlay;
+        return mode != annotations.end() &&
+               (mode->second == rootfs_mode_overlay || mode->second == rootfs_mode_layers);
+    }
+
+    bool wants_layers() const
+    {
+        auto mode = annotations.find(rootfs_mode_annotation);
+        return mode != annotations.end() && mode->second == rootfs_mode_layers;
     }
 
     bool has_namespace(NamespaceType type) const

@@ -21,6 +21,7 @@
 #include <optional>
 #include <set>
 
+#include "spec/image.hpp"
 #include "spec/kernel_names.hpp"
 #include "spec/seccomp_names.hpp"
 #include "spec/validate_fields.hpp"
@@ -231,8 +232,25 @@ private:
 
         // pivot_root into the host's own root would leave the container on the host filesystem.
         std::error_code ignored;
-        if (std::filesystem::canonical(resolved, ignored) == "/")
+        auto canonical = std::filesystem::canonical(resolved, ignored);
+        if (canonical == "/")
             error("root.path", "must not be the host's root directory");
+        if (config_.wants_layers())
+            check_layered_image(canonical);
+    }
+
+    // The layers must all be there now: a missing one would otherwise fail only at mount.
+    void check_layered_image(const std::string &image_dir)
+    {
+        if (!is_layered_image(image_dir)) {
+            error("root.path", backticked(image_dir) + " holds no " + image_manifest_name +
+                                   ", so it is not a layered image (annotations." +
+                                   rootfs_mode_annotation + " is " +
+                                   backticked(rootfs_mode_layers) + ")");
+            return;
+        }
+        if (auto image = read_layered_image(image_dir); !image)
+            error("root.path", image.error().render());
     }
 
     void check_process()
@@ -908,11 +926,11 @@ private:
     void check_annotations()
     {
         auto mode = config_.annotations.find(rootfs_mode_annotation);
-        if (mode == config_.annotations.end() || mode->second == rootfs_mode_overlay)
+        if (mode == config_.annotations.end() || config_.wants_overlay())
             return;
         error(std::string("annotations.") + rootfs_mode_annotation,
               "unknown rootfs mode " + backticked(mode->second) + ", expected " +
-                  backticked(rootfs_mode_overlay));
+                  backticked(rootfs_mode_overlay) + " or " + backticked(rootfs_mode_layers));
     }
 
     const Config &config_;

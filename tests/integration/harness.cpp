@@ -175,6 +175,16 @@ Running start_crun_lite(const std::vector<std::string> &args)
     static const std::string binary = env_or_fail("CRUN_LITE_BIN");
     std::vector<std::string> full = {binary, "--root", state_root(), "--data-root", data_root()};
     full.insert(full.end(), args.begin(), args.end());
+    return start_program(full);
+}
+
+Outcome crun_lite(const std::vector<std::string> &args) { return start_crun_lite(args).wait(); }
+
+Outcome run_program(const std::vector<std::string> &args) { return start_program(args).wait(); }
+
+Running start_program(std::vector<std::string> full)
+{
+    const std::string binary = full.at(0);
     std::vector<char *> argv;
     for (auto &arg : full)
         argv.push_back(arg.data());
@@ -189,15 +199,13 @@ Running start_crun_lite(const std::vector<std::string> &args)
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     pid_t pid = 0;
-    int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    int spawned = posix_spawnp(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     close(err[1]);
     REQUIRE(spawned == 0);
     return Running(pid, out[0], err[0]);
 }
-
-Outcome crun_lite(const std::vector<std::string> &args) { return start_crun_lite(args).wait(); }
 
 Outcome crun_lite_leaving_container(const std::vector<std::string> &args)
 {

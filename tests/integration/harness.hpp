@@ -51,6 +51,10 @@ const std::string &source_dir();
 Outcome crun_lite(const std::vector<std::string> &args);
 Running start_crun_lite(const std::vector<std::string> &args);
 
+// Any program (looked up in PATH), its stdin /dev/null; times out after 60 s as crun-lite does.
+Outcome run_program(const std::vector<std::string> &args);
+Running start_program(std::vector<std::string> args);
+
 // For commands that leave a container holding their stdio (create, run --detach, exec
 // --detach): output goes through files, and the wait is for crun-lite's exit, not for the end
 // of its output, which the container keeps open.

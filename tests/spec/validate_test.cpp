@@ -748,8 +748,16 @@ TEST_CASE("validate checks the rootfs mode annotation")
 
     check_cases(bundle, {
         {"unknown mode", [](Config &c) { c.annotations[rootfs_mode_annotation] = "copy"; },
-         {"annotations.io.crun-lite.rootfs: unknown rootfs mode `copy`, expected `overlay`"}},
+         {"annotations.io.crun-lite.rootfs: unknown rootfs mode `copy`, expected `overlay` or `layers`"}},
     });
+
+    Config layers = good_config();
+    layers.annotations[rootfs_mode_annotation] = "layers";
+    auto findings = validate(layers, bundle);
+    REQUIRE(findings.errors.size() == 1);
+    CHECK(findings.errors[0].ends_with(
+        "holds no image.json, so it is not a layered image (annotations.io.crun-lite.rootfs is "
+        "`layers`)"));
 }
 
 TEST_CASE("validate reports every problem in document order")
@@ -778,7 +786,7 @@ TEST_CASE("validate reports every problem in document order")
               "linux.namespaces[5]: duplicate `ipc` namespace",
               "linux.maskedPaths[0]: must be an absolute path, got `x`",
               "linux.sysctl.vm.swappiness: not a namespaced sysctl",
-              "annotations.io.crun-lite.rootfs: unknown rootfs mode ``, expected `overlay`",
+              "annotations.io.crun-lite.rootfs: unknown rootfs mode ``, expected `overlay` or `layers`",
           }));
 }
 
