@@ -58,29 +58,41 @@ Status inherit_cpuset(const std::string &dir)
     return Ok{};
 }
 
+// Each directory from the hierarchy's root down to `dir`, parents first.
+std::vector<std::string> chain_of(const Hierarchy &hierarchy, const std::string &dir)
+{
+    std::vector<std::string> chain;
+    for (size_t slash = dir.find('/', hierarchy.mount_point.size() + 1);;
+         slash = dir.find('/', slash + 1)) {
+        chain.push_back(dir.substr(0, slash));
+        if (slash == std::string::npos)
+            return chain;
+    }
+}
+
+// crun-lite's own parent of default cgroups counts as made by every container in it: each
+// delete tries to remove it, so the last one does.
+bool is_shared_parent(const Hierarchy &hierarchy, const std::string &dir)
+{
+    return dir == hierarchy.mount_point + default_parent;
+}
+
 // mkdir of each missing component below the hierarchy's root. A parent that a concurrent
 // delete removes between two steps is made again.
 Status make_chain(const Hierarchy &hierarchy, const std::string &dir, Cgroups &cgroups)
 {
-    std::string below = dir.substr(hierarchy.mount_point.size());
     for (int attempt = 0; attempt < retries; ++attempt) {
-        std::string current = hierarchy.mount_point;
         bool vanished = false;
-        for (size_t slash = below.find('/', 1); !vanished; slash = below.find('/', slash + 1)) {
-            current = hierarchy.mount_point + below.substr(0, slash);
-            if (::mkdir(current.c_str(), 0755) == 0) {
-                cgroups.made.push_back(current);
-            } else if (errno == EEXIST) {
-                // crun-lite's own parent of default cgroups counts as made by every container
-                // in it: each delete tries to remove it, so the last one does.
-                if (current == hierarchy.mount_point + default_parent)
-                    cgroups.made.push_back(current);
-            } else if (errno == ENOENT) {
+        for (const auto &current : chain_of(hierarchy, dir)) {
+            bool made = ::mkdir(current.c_str(), 0755) == 0;
+            if (!made && errno == ENOENT) {
                 vanished = true;
                 break;
-            } else {
-                return Error::from_errno("create cgroup `" + current + "`");
             }
+            if (!made && errno != EEXIST)
+                return Error::from_errno("create cgroup `" + current + "`");
+            if (made || is_shared_parent(hierarchy, current))
+                cgroups.made.push_back(current);
             // Also when it existed: a concurrent create may have made it and not filled it yet.
             if (hierarchy.carries("cpuset")) {
                 auto inherited = inherit_cpuset(current);
@@ -90,8 +102,6 @@ Status make_chain(const Hierarchy &hierarchy, const std::string &dir, Cgroups &c
                 }
                 TRY(std::move(inherited));
             }
-            if (slash == std::string::npos)
-                break;
         }
         if (!vanished)
             return Ok{};
@@ -149,6 +159,20 @@ Cgroups plan_directories(const Host &host, const CgroupPath &path)
     for (const auto &hierarchy : host.hierarchies())
         cgroups.dirs[hierarchy.key] = directory_in(hierarchy, path);
     return cgroups;
+}
+
+std::vector<std::string> directories_to_make(const Host &host, const Cgroups &cgroups)
+{
+    std::vector<std::string> missing;
+    for (const auto &hierarchy : host.hierarchies()) {
+        auto dir = cgroups.dirs.find(hierarchy.key);
+        if (dir == cgroups.dirs.end())
+            continue;
+        for (const auto &current : chain_of(hierarchy, dir->second))
+            if (is_shared_parent(hierarchy, current) || ::access(current.c_str(), F_OK) != 0)
+                missing.push_back(current);
+    }
+    return missing;
 }
 
 Status make_directories(const Host &host, Cgroups &cgroups,
@@ -225,6 +249,9 @@ Result<bool> set_frozen(const Cgroups &cgroups, bool frozen)
     std::string v1 = cgroups.dir_of("freezer");
     std::string file, wanted;
     if (!v1.empty() && v1 != cgroups.dir_of("")) {
+        // Removed with the last process (by a delete killed before it finished): none to stop.
+        if (::access(v1.c_str(), F_OK) != 0)
+            return false;
         file = v1 + "/freezer.state";
         wanted = frozen ? "FROZEN" : "THAWED";
         TRY(write_value(file, wanted));

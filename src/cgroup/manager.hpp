@@ -34,6 +34,10 @@ Locator locator_for(const Host &host);
 // The container's directory in every hierarchy of `host` (nothing is made).
 Cgroups plan_directories(const Host &host, const CgroupPath &path);
 
+// What make_directories would record in `made` if it ran now: create records these before it
+// makes any, so that a delete after a create killed half way finds every one.
+std::vector<std::string> directories_to_make(const Host &host, const Cgroups &cgroups);
+
 // Makes the directories, recording each in `cgroups.made` as soon as it exists; enables
 // `v2_controllers` on the way down the v2 hierarchy. As non-root, a hierarchy that refuses
 // (EACCES, a rootless container on v1) is left out with a warning.

@@ -393,8 +393,9 @@ void NewContainer::run_poststart_hooks()
                                  state::oci_state_json(state_, "running"));
 }
 
-// The cgroups exist, with their limits, before the process does; each one made is recorded at
-// once, so that neither an unwinding create nor delete after a killed one misses it.
+// The cgroups exist, with their limits, before the process does. Those to be made are recorded
+// before the first mkdir, so that a delete after a create killed among them misses none, and
+// those made are recorded after, for an unwinding create and for delete.
 Status NewContainer::make_cgroups(const spec::Config &config)
 {
     auto host = TRY(cgroup::Host::discover());
@@ -404,6 +405,9 @@ Status NewContainer::make_cgroups(const spec::Config &config)
     auto plan = TRY(cgroup::plan_writes(config.linux.resources.value_or(spec::Resources{}),
                                         locate));
     cgroups_ = cgroup::plan_directories(host, path);
+    state_.cgroups = cgroups_.dirs;
+    state_.cgroups_made = cgroup::directories_to_make(host, cgroups_);
+    TRY(store_.save(state_));
     auto made = cgroup::make_directories(host, cgroups_,
                                          cgroup::v2_controllers_needed(plan, locate));
     state_.cgroups = cgroups_.dirs;

@@ -1,8 +1,16 @@
 // The cgroup rules that need no host: hierarchy discovery from /proc texts, cgroupsPath forms,
-// v1-to-v2 value conversion, the files each resource becomes, and their validation.
+// v1-to-v2 value conversion, the files each resource becomes, and their validation; and, on a
+// scratch directory standing for a hierarchy, which directories create records before it makes
+// them.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+
 #include "cgroup/hierarchy.hpp"
+#include "cgroup/manager.hpp"
 #include "cgroup/path.hpp"
 #include "cgroup/resources.hpp"
 #include "spec/parse.hpp"
@@ -198,4 +206,26 @@ TEST_CASE("cgroup: resource fields of the wrong type are named by their JSON pat
                                  "a string",
                                  "linux.resources.pids.limit: expected a 64-bit integer, got 1.5"});
     CHECK(parsed.config.unsupported == std::vector<std::string>{"linux.resources.rdma"});
+}
+
+TEST_CASE("cgroup: create records the directories it will make: those missing, the shared parent")
+{
+    char scratch[] = "/tmp/crun-lite-cgroup-test-XXXXXX";
+    REQUIRE(mkdtemp(scratch) != nullptr);
+    std::string root = scratch;
+    Host host = Host::from_texts("41 23 0:38 / " + root + " rw - cgroup2 cgroup2 rw\n", "",
+                                 "0::/\n", "");
+    auto to_make = [&](const std::string &path) {
+        return directories_to_make(host, plan_directories(host, CgroupPath{path, false}));
+    };
+    using Dirs = std::vector<std::string>;
+
+    CHECK(to_make("/crun-lite/c1") == Dirs{root + "/crun-lite", root + "/crun-lite/c1"});
+    CHECK(to_make("/a/b/c") == Dirs{root + "/a", root + "/a/b", root + "/a/b/c"});
+    REQUIRE(mkdir((root + "/crun-lite").c_str(), 0755) == 0);
+    REQUIRE(mkdir((root + "/a").c_str(), 0755) == 0);
+    // Each delete tries to remove crun-lite's own parent, so every create counts it as made.
+    CHECK(to_make("/crun-lite/c1") == Dirs{root + "/crun-lite", root + "/crun-lite/c1"});
+    CHECK(to_make("/a/b/c") == Dirs{root + "/a/b", root + "/a/b/c"});
+    std::filesystem::remove_all(root);
 }
