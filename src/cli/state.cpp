@@ -1,4 +1,5 @@
-// `crun-lite state <id>`: the OCI state document, with the status as it is now.
+// `crun-lite state <id>`: the OCI state document, with the status as it is now; an error for
+// a broken container (state/state.hpp).
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -21,7 +22,14 @@ int state_command(const GlobalOptions &global, const Arguments &args)
     auto loaded = store.load(*id);
     if (!loaded)
         return report_failure("state", *id, loaded.error());
-    std::cout << state::oci_state_json(*loaded, state::live_status(store, *loaded));
+    std::string status = state::live_status(store, *loaded);
+    // No OCI status fits the remains of a killed command, and a made-up one would mislead.
+    if (status == "broken")
+        return report_failure("state", *id,
+                              Error::message("the container is broken: the command that was "
+                                             "making or deleting it was killed; `delete --force` "
+                                             "removes what it left"));
+    std::cout << state::oci_state_json(*loaded, status);
     return 0;
 }
 

@@ -203,7 +203,7 @@ Status start_container(state::StateStore &store, const std::string &id)
 {
     auto lock = TRY(store.lock(id));
     auto state = TRY(store.load(id));
-    std::string status = state::live_status(store, state);
+    std::string status = state::live_status(store, state, lock);
     if (status != "created")
         return Error::message("cannot start a container that is " + status);
     if (!state.has_process)
@@ -223,7 +223,7 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
 {
     auto lock = TRY(store.lock(id));
     auto state = TRY(store.load(id));
-    std::string status = state::live_status(store, state);
+    std::string status = state::live_status(store, state, lock);
     if (status != "created" && status != "running" && status != "paused")
         return Error::message("container not running");
 
@@ -249,10 +249,13 @@ Status kill_container(state::StateStore &store, const std::string &id, int signa
 Status delete_container(state::StateStore &store, const std::string &id, bool force)
 {
     // As runc: forcing the delete of what is not there is no failure, so a cleanup that runs
-    // twice, or after a crash, succeeds.
-    if (force && ::access(store.container_dir(id).c_str(), F_OK) != 0 && errno == ENOENT)
+    // twice, or after a crash, or beside another delete, succeeds.
+    auto held = TRY(store.lock_if_exists(id));
+    if (!held && force)
         return Ok{};
-    auto lock = TRY(store.lock(id));
+    if (!held)
+        return Error::message("container `" + id + "` does not exist");
+    auto lock = std::move(*held);
     auto loaded = store.load(id);
     if (!loaded) {
         if (!force)
@@ -263,13 +266,13 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
         return Ok{};
     }
     auto state = std::move(loaded).value();
-    std::string status = state::live_status(store, state);
+    std::string status = state::live_status(store, state, lock);
     if ((status == "running" || status == "paused") && !force)
         return Error::message("cannot delete a " + status + " container without --force");
 
-    // "creating" here means a create that died half way (create holds the lock while it works).
-    // A stopped container without a pid namespace of its own may leave processes in its cgroup.
-    if (status == "running" || status == "created" || status == "creating" ||
+    // A broken container's create may have left its process a moment before it dies with it. A
+    // stopped container without a pid namespace of its own may leave processes in its cgroup.
+    if (status == "running" || status == "created" || status == "broken" ||
         !state.cgroups.empty())
         TRY(kill_everything(state));
     TRY(cgroup::remove(cgroups_of(state)));
@@ -291,7 +294,7 @@ Status set_paused(state::StateStore &store, const std::string &id, bool paused)
 {
     auto lock = TRY(store.lock(id));
     auto state = TRY(store.load(id));
-    std::string status = state::live_status(store, state);
+    std::string status = state::live_status(store, state, lock);
     const char *expected = paused ? "running" : "paused";
     if (status != expected)
         return Error::message(std::string("container not ") + expected);
@@ -318,7 +321,7 @@ Status update_resources(state::StateStore &store, const std::string &id,
 {
     auto lock = TRY(store.lock(id));
     auto state = TRY(store.load(id));
-    std::string status = state::live_status(store, state);
+    std::string status = state::live_status(store, state, lock);
     if (status != "created" && status != "running" && status != "paused")
         return Error::message("container not running");
     if (state.cgroups.empty())

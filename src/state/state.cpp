@@ -19,16 +19,34 @@ namespace {
 // state.json is small; a larger file is not ours.
 constexpr size_t max_state_size = 1024 * 1024;
 
-Result<ContainerLock> lock_dir(const std::string &dir, const std::string &id)
+// Locks the state root itself, for the moment a container's directory is made or opened.
+UniqueFd lock_root(const std::string &root, int operation)
 {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd && errno == ENOENT)
-        return Error::message("container `" + id + "` does not exist");
-    if (!fd)
-        return Error::from_errno("open state directory `" + dir + "`");
-    if (::flock(fd.get(), LOCK_EX) != 0)
-        return Error::from_errno("lock state directory `" + dir + "`");
-    return ContainerLock(std::move(fd));
+    UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd && ::flock(fd.get(), operation) != 0) {
+        int saved = errno;
+        fd.reset();
+        errno = saved;
+    }
+    return fd;
+}
+
+// The first process holds the exec fifo open until start's byte arrives, so opening it for
+// writing (nothing is written) succeeds only while the process waits. The fifo's name alone
+// proves nothing: a start killed between its write and the unlink leaves it behind.
+bool waits_for_start(const StateStore &store, const std::string &id)
+{
+    std::string fifo = store.container_dir(id) + "/" + exec_fifo_name;
+    return UniqueFd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)).valid();
+}
+
+std::string status_of_process(const StateStore &store, const ContainerState &state)
+{
+    if (!process_alive(state.pid, state.pid_start_time))
+        return "stopped";
+    if (waits_for_start(store, state.id))
+        return "created";
+    return cgroup::is_frozen({state.cgroups, state.cgroups_made}) ? "paused" : "running";
 }
 
 nlohmann::json oci_fields(const ContainerState &state, const std::string &status)
@@ -51,6 +69,9 @@ nlohmann::json oci_fields(const ContainerState &state, const std::string &status
 Result<ContainerLock> StateStore::claim(const std::string &id)
 {
     TRY(sys::make_directories(root_, 0700));
+    UniqueFd root = lock_root(root_, LOCK_EX);
+    if (!root)
+        return Error::from_errno("lock state root `" + root_ + "`");
 
     std::string dir = container_dir(id);
     if (::mkdir(dir.c_str(), 0700) != 0) {
@@ -58,17 +79,54 @@ Result<ContainerLock> StateStore::claim(const std::string &id)
             return Error::message("container `" + id + "` already exists");
         return Error::from_errno("create state directory `" + dir + "`");
     }
-    return lock_dir(dir, id);
+    // Never waits: any other command reaches the directory only through the root's lock.
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd || ::flock(fd.get(), LOCK_EX) != 0) {
+        Error error = Error::from_errno("lock state directory `" + dir + "`");
+        ::rmdir(dir.c_str());
+        return error;
+    }
+    return ContainerLock(std::move(fd));
+}
+
+UniqueFd StateStore::open_container_dir(const std::string &id) const
+{
+    UniqueFd root = lock_root(root_, LOCK_SH);
+    if (!root)
+        return root;
+    std::string dir = container_dir(id);
+    return UniqueFd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
+Result<std::optional<ContainerLock>> StateStore::lock_if_exists(const std::string &id)
+{
+    std::string dir = container_dir(id);
+    UniqueFd fd = open_container_dir(id);
+    if (!fd && errno == ENOENT)
+        return std::optional<ContainerLock>();
+    if (!fd)
+        return Error::from_errno("open state directory `" + dir + "`");
+    if (::flock(fd.get(), LOCK_EX) != 0)
+        return Error::from_errno("lock state directory `" + dir + "`");
+    // A concurrent delete may have removed the directory while this command waited.
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0 || info.st_nlink == 0)
+        return std::optional<ContainerLock>();
+    return std::optional<ContainerLock>(ContainerLock(std::move(fd)));
 }
 
 Result<ContainerLock> StateStore::lock(const std::string &id)
 {
-    auto lock = TRY(lock_dir(container_dir(id), id));
-    // A concurrent delete may have removed the directory while this command waited.
-    struct stat info {};
-    if (::fstat(lock.dir_fd(), &info) != 0 || info.st_nlink == 0)
+    auto lock = TRY(lock_if_exists(id));
+    if (!lock)
         return Error::message("container `" + id + "` does not exist");
-    return lock;
+    return std::move(*lock);
+}
+
+bool StateStore::is_locked(const std::string &id) const
+{
+    UniqueFd fd = open_container_dir(id);
+    return fd && ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 Result<ContainerState> StateStore::load(const std::string &id) const
@@ -150,14 +208,16 @@ bool process_alive(pid_t pid, uint64_t start_time)
 
 std::string live_status(const StateStore &store, const ContainerState &state)
 {
+    // A create holds the lock from its claim until it is done.
     if (state.status == "creating")
-        return "creating";
-    if (!process_alive(state.pid, state.pid_start_time))
-        return "stopped";
-    std::string fifo = store.container_dir(state.id) + "/" + exec_fifo_name;
-    if (::access(fifo.c_str(), F_OK) == 0)
-        return "created";
-    return cgroup::is_frozen({state.cgroups, state.cgroups_made}) ? "paused" : "running";
+        return store.is_locked(state.id) ? "creating" : "broken";
+    return status_of_process(store, state);
+}
+
+std::string live_status(const StateStore &store, const ContainerState &state,
+                        const ContainerLock &)
+{
+    return state.status == "creating" ? "broken" : status_of_process(store, state);
 }
 
 std::string oci_state_json(const ContainerState &state, const std::string &status)

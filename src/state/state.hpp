@@ -2,11 +2,14 @@
 //
 // A container's directory is made with mkdir(2), so claiming an id is atomic: two commands
 // racing for one id cannot both win. Every command that changes a container holds flock(2) on
-// its directory. `state.json` is written to a temporary file and renamed over the old one, so a
-// reader never sees half of it. `exec.fifo` exists from create until start: the container's
-// first process waits on it (see runtime/init.cpp). `exec.result` is how that process tells
-// `start` why it failed after the wait (a startContainer hook): it holds the fifo open until its
-// exec, so `start` reads either that message or end-of-file.
+// its directory. A claim makes and locks the directory under an exclusive flock of the root,
+// and other commands open a directory under a shared one, so none can lock a container between
+// its mkdir and its create's lock: a container still `creating` whose lock is free is what a
+// killed create left (`broken`). `state.json` is written to a temporary file and renamed over
+// the old one, so a reader never sees half of it. `exec.fifo` exists from create until start:
+// the container's first process waits on it (see runtime/init.cpp). `exec.result` is how that
+// process tells `start` why it failed after the wait (a startContainer hook): it holds the fifo
+// open until its exec, so `start` reads either that message or end-of-file.
 //
 // The status is never trusted from the file alone: a container whose first process is gone, or
 // is a zombie, or whose pid now belongs to another process (the start time differs), is stopped.
@@ -16,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,8 +78,15 @@ public:
     // Locks an existing container; "container `id` does not exist" otherwise.
     Result<ContainerLock> lock(const std::string &id);
 
+    // As lock(), but nothing (and no error) when the container does not exist, or is deleted
+    // while this command waits for the lock.
+    Result<std::optional<ContainerLock>> lock_if_exists(const std::string &id);
+
     Result<ContainerState> load(const std::string &id) const;
     Status save(const ContainerState &state);
+
+    // Whether some command holds the container's lock at this moment.
+    bool is_locked(const std::string &id) const;
 
     // Removes the container's directory and everything in it; quiet if it is already gone.
     void release(const std::string &id);
@@ -84,6 +95,10 @@ public:
     std::vector<std::string> ids() const;
 
 private:
+    // The container's directory, opened under a shared lock of the root (see above); an invalid
+    // fd, errno saying why, when it cannot be.
+    UniqueFd open_container_dir(const std::string &id) const;
+
     std::string root_;
 };
 
@@ -91,8 +106,14 @@ private:
 bool process_alive(pid_t pid, uint64_t start_time);
 
 // created, running, paused or stopped, from the process, the exec fifo and the cgroup freezer
-// rather than the file.
+// rather than the file; `creating` while a create works on the container, and `broken` when
+// the create (or a delete) that worked on it was killed before it finished: `delete --force`
+// removes what is left.
 std::string live_status(const StateStore &store, const ContainerState &state);
+
+// The same for a command that holds the container's lock: no create can be at work then.
+std::string live_status(const StateStore &store, const ContainerState &state,
+                        const ContainerLock &held);
 
 // The OCI state document (runtime.md "State") with the live status.
 std::string oci_state_json(const ContainerState &state, const std::string &status);
