@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 
 #include "spec/generate.hpp"
@@ -207,13 +208,18 @@ Running start_program(std::vector<std::string> full)
     return Running(pid, out[0], err[0]);
 }
 
-Outcome crun_lite_leaving_container(const std::vector<std::string> &args)
+namespace {
+
+// Starts crun-lite `args` under `wrapper`, its stdout and stderr going to `dir`/out and /err.
+pid_t spawn_into_files(const std::vector<std::string> &args,
+                       const std::vector<std::string> &wrapper, const std::string &dir)
 {
-    TempDir scratch;
-    std::string out = scratch.path() + "/out", err = scratch.path() + "/err";
-    std::string command = "exec \"$0\" \"$@\" >" + out + " 2>" + err;
-    std::vector<std::string> shell = {"/bin/sh", "-c", command, env_or_fail("CRUN_LITE_BIN"),
-                                      "--root", state_root(), "--data-root", data_root()};
+    std::string command = "exec \"$@\" >" + dir + "/out 2>" + dir + "/err";
+    std::vector<std::string> shell = {"/bin/sh", "-c", command, "sh"};
+    shell.insert(shell.end(), wrapper.begin(), wrapper.end());
+    for (const auto &arg : {env_or_fail("CRUN_LITE_BIN"), std::string("--root"), state_root(),
+                            std::string("--data-root"), data_root()})
+        shell.push_back(arg);
     shell.insert(shell.end(), args.begin(), args.end());
     std::vector<char *> argv;
     for (auto &arg : shell)
@@ -222,13 +228,55 @@ Outcome crun_lite_leaving_container(const std::vector<std::string> &args)
 
     pid_t pid = 0;
     REQUIRE(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) == 0);
+    return pid;
+}
+
+Outcome collect_from_files(pid_t pid, const std::string &dir)
+{
     int status = 0;
     waitpid(pid, &status, 0);
     Outcome outcome;
     outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    outcome.out = read_text(out);
-    outcome.err = read_text(err);
+    outcome.out = read_text(dir + "/out");
+    outcome.err = read_text(dir + "/err");
     return outcome;
+}
+
+} // namespace
+
+Outcome crun_lite_leaving_container(const std::vector<std::string> &args,
+                                    const std::vector<std::string> &wrapper)
+{
+    TempDir scratch;
+    return collect_from_files(spawn_into_files(args, wrapper, scratch.path()), scratch.path());
+}
+
+std::vector<std::string> strace_wrapper(const std::vector<std::string> &options)
+{
+    const char *strace = "/usr/bin/strace";
+    REQUIRE_MESSAGE(exists(strace), "strace is missing (tools/install-deps installs it)");
+    std::vector<std::string> command = {strace, "-qq"};
+    command.insert(command.end(), options.begin(), options.end());
+    return command;
+}
+
+std::vector<Outcome> crun_lite_together(const std::vector<Invocation> &commands)
+{
+    std::vector<std::unique_ptr<TempDir>> dirs;
+    std::vector<pid_t> pids;
+    for (const auto &command : commands) {
+        dirs.push_back(std::make_unique<TempDir>());
+        pids.push_back(spawn_into_files(command.args, command.wrapper, dirs.back()->path()));
+    }
+    std::vector<Outcome> outcomes;
+    for (size_t i = 0; i < pids.size(); ++i)
+        outcomes.push_back(collect_from_files(pids[i], dirs[i]->path()));
+    return outcomes;
+}
+
+std::string unique_id(const std::string &prefix, const std::string &what)
+{
+    return prefix + std::to_string(getpid()) + "-" + what;
 }
 
 Bundle::Bundle(const std::string &script)
@@ -325,7 +373,12 @@ bool exists(const std::string &path)
     return lstat(path.c_str(), &info) == 0;
 }
 
-std::vector<pid_t> processes_matching(const std::string &needle)
+namespace {
+
+// Host processes but this one for which `wanted(their /proc directory, their command line with
+// spaces between the arguments)` holds.
+std::vector<pid_t>
+processes_where(const std::function<bool(const std::string &, const std::string &)> &wanted)
 {
     std::vector<pid_t> found;
     for (const auto &entry : std::filesystem::directory_iterator("/proc")) {
@@ -334,10 +387,66 @@ std::vector<pid_t> processes_matching(const std::string &needle)
             continue;
         std::string cmdline = read_text(entry.path().string() + "/cmdline");
         std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-        if (cmdline.find(needle) != std::string::npos)
+        if (wanted(entry.path().string(), cmdline))
             found.push_back(pid);
     }
     return found;
+}
+
+constexpr const char *id_variable = "CRUN_LITE_TEST_CONTAINER=";
+
+// Processes holding `id` as one word of their command line and naming this run's state root
+// (crun-lite, and a container's first process before its exec), or marked with `id`.
+std::vector<pid_t> processes_of_container(const std::string &id)
+{
+    std::string marker = std::string(1, '\0') + id_variable + id + '\0';
+    return processes_where([&](const std::string &dir, const std::string &cmdline) {
+        bool names_id = (" " + cmdline).find(" " + id + " ") != std::string::npos &&
+                        cmdline.find(state_root()) != std::string::npos;
+        return names_id || ('\0' + read_text(dir + "/environ")).find(marker) != std::string::npos;
+    });
+}
+
+} // namespace
+
+std::vector<pid_t> processes_matching(const std::string &needle)
+{
+    return processes_where([&](const std::string &, const std::string &cmdline) {
+        return cmdline.find(needle) != std::string::npos;
+    });
+}
+
+void mark_with_id(Bundle &bundle, const std::string &id)
+{
+    auto &env = bundle.config["process"]["env"];
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [](const nlohmann::json &entry) {
+                                 return entry.get<std::string>().rfind(id_variable, 0) == 0;
+                             }),
+              env.end());
+    env.push_back(id_variable + id);
+    bundle.write();
+}
+
+std::string leftovers_of(const std::string &id)
+{
+    std::string report;
+    std::vector<std::string> dirs = {state_root() + "/" + id, data_root() + "/" + id};
+    for (const auto &dir : dirs)
+        if (exists(dir))
+            report += "directory `" + dir + "`\n";
+    for (const auto &hierarchy : list_dir("/sys/fs/cgroup"))
+        if (std::string dir = "/sys/fs/cgroup/" + hierarchy + "/crun-lite/" + id; exists(dir))
+            report += "cgroup `" + dir + "`\n";
+    std::istringstream mounts(read_text("/proc/self/mountinfo"));
+    for (std::string line; std::getline(mounts, line);)
+        for (const auto &dir : dirs)
+            if (line.find(dir + " ") != std::string::npos ||
+                line.find(dir + "/") != std::string::npos)
+                report += "mount " + line + "\n";
+    for (pid_t pid : processes_of_container(id))
+        report += "process " + std::to_string(pid) + "\n";
+    return report;
 }
 
 bool eventually(const std::function<bool()> &condition, double seconds)

@@ -57,8 +57,32 @@ Running start_program(std::vector<std::string> args);
 
 // For commands that leave a container holding their stdio (create, run --detach, exec
 // --detach): output goes through files, and the wait is for crun-lite's exit, not for the end
-// of its output, which the container keeps open.
-Outcome crun_lite_leaving_container(const std::vector<std::string> &args);
+// of its output, which the container keeps open. `wrapper` (a command and its arguments) runs
+// crun-lite, as `strace -o F` does.
+Outcome crun_lite_leaving_container(const std::vector<std::string> &args,
+                                    const std::vector<std::string> &wrapper = {});
+
+// `strace -qq options...`, as a wrapper of crun-lite: the fault and race tests stop or slow
+// crun-lite at chosen syscalls with its tampering (`-e inject=`).
+std::vector<std::string> strace_wrapper(const std::vector<std::string> &options);
+
+// One crun-lite command for crun_lite_together.
+struct Invocation {
+    Invocation(std::vector<std::string> args, std::vector<std::string> wrapper = {})
+        : args(std::move(args)), wrapper(std::move(wrapper))
+    {
+    }
+    std::vector<std::string> args;
+    std::vector<std::string> wrapper;
+};
+
+// Commands started at once, each as crun_lite_leaving_container starts one, and waited for;
+// the outcomes in the commands' order.
+std::vector<Outcome> crun_lite_together(const std::vector<Invocation> &commands);
+
+// An id that no other test process uses at the same time (cgroup directories are host-wide):
+// `prefix`, this process's pid, `-what`.
+std::string unique_id(const std::string &prefix, const std::string &what);
 
 // A temporary bundle directory whose config is the generator's default on the busybox image
 // (overlay mode) running `sh -c script` without a terminal. Tests edit `config` and call write().
@@ -114,6 +138,16 @@ bool exists(const std::string &path);
 
 // Pids of host processes whose command line contains `needle`.
 std::vector<pid_t> processes_matching(const std::string &needle);
+
+// Gives the bundle's process an environment variable naming `id` (and writes the config), so
+// that leftovers_of(id) finds the container's processes after their exec too.
+void mark_with_id(Bundle &bundle, const std::string &id);
+
+// What container `id` (of this test process's roots, default cgroupsPath) left on the host: its
+// state or layers directory, its cgroup in any hierarchy under /sys/fs/cgroup, a mount naming
+// those directories, a crun-lite process naming it, a process marked by mark_with_id(). One line
+// each; empty when nothing is left.
+std::string leftovers_of(const std::string &id);
 
 // Polls `condition` every 10 ms until it holds; false if it still does not after `seconds`.
 bool eventually(const std::function<bool()> &condition, double seconds = 10);
