@@ -325,10 +325,13 @@ Status update_resources(state::StateStore &store, const std::string &id,
         return Error::message("the container has no cgroups to update");
 
     auto host = TRY(cgroup::Host::discover());
-    auto plan = TRY(cgroup::plan_writes(resources, cgroup::locator_for(host)));
+    auto plan = TRY(cgroup::plan_writes(resources, cgroup::locator_for(host),
+                                        spec::device_program_wanted(state.annotations)));
     // The planner always starts the device list afresh; without new rules, the old ones stay.
-    if (resources.devices.empty())
+    if (resources.devices.empty()) {
         std::erase_if(plan.writes, [](const auto &write) { return write.controller == "devices"; });
+        plan.device_program.reset();
+    }
     return cgroup::apply(cgroups_of(state), plan);
 }
 
