@@ -289,7 +289,7 @@ TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws
     CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "FROZEN");
     auto again = crun_lite({"pause", id});
     CHECK(again.status == 1);
-    CHECK(again.err == "crun-lite: pause `" + id + "`: container not running\n");
+    CHECK(again.err == "crun-lite: pause `" + id + "`: container already paused\n");
     auto exec = crun_lite({"exec", id, "true"});
     CHECK(exec.status == 1);
     CHECK(exec.err == "crun-lite: exec `" + id + "`: container is paused; resume it first\n");
@@ -338,9 +338,56 @@ TEST_CASE("cgroups: update changes a running container's limits, by flag or reso
     auto zero_shares = crun_lite({"update", "--cpu-shares", "0", id});
     CHECK(zero_shares.status == 1);
     CHECK(zero_shares.err == "crun-lite: update `" + id +
-                                 "`: linux.resources.cpu.shares: must be between 2 and 262144, "
-                                 "got 0\n");
+                                 "`: --cpu-shares: must be between 2 and 262144, got 0\n");
     CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "256");
+}
+
+TEST_CASE("cgroups: update refuses rdma by name and names its --resources source in errors")
+{
+    std::string id = unique_id("update-refusals");
+    Bundle bundle("sleep 300");
+    bundle.write();
+    Detached container(id, bundle);
+
+    TempDir dir;
+    write_text(dir.path() + "/rdma.json", R"({"rdma": {"mlx5_0": {"hcaHandles": 3}}})");
+    auto rdma = crun_lite({"update", "--resources", dir.path() + "/rdma.json", id});
+    CHECK(rdma.status == 1);
+    CHECK(rdma.err == "crun-lite: update `" + id + "`: linux.resources.rdma: not supported yet\n");
+
+    // stdin is empty here: not JSON, and said of what the user gave, not of a config.json.
+    auto empty = crun_lite({"update", "--resources", "-", id});
+    CHECK(empty.status == 1);
+    CHECK(empty.err.starts_with("crun-lite: update `" + id + "`: --resources `-`: "));
+    write_text(dir.path() + "/list.json", "[]");
+    auto list = crun_lite({"update", "--resources", dir.path() + "/list.json", id});
+    CHECK(list.err == "crun-lite: update `" + id + "`: --resources `" + dir.path() +
+                          "/list.json`: expected an object, got an array\n");
+}
+
+TEST_CASE("cgroups: update with a swap limit alone keeps the memory limit in force")
+{
+    std::string id = unique_id("update-swap");
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}};
+    bundle.write();
+    Detached container(id, bundle);
+    std::string memory = cgroup_dir("memory", id);
+
+    TempDir dir;
+    write_text(dir.path() + "/swap.json", R"({"memory": {"swap": 134217728}})");
+    auto by_file = crun_lite({"update", "--resources", dir.path() + "/swap.json", id});
+    CHECK(by_file.err == "");
+    CHECK(by_file.status == 0);
+    CHECK(trimmed(memory + "/memory.limit_in_bytes") == "67108864");
+    if (exists(memory + "/memory.memsw.limit_in_bytes"))
+        CHECK(trimmed(memory + "/memory.memsw.limit_in_bytes") == "134217728");
+
+    // Below the limit in force it is refused, naming the flag.
+    auto too_small = crun_lite({"update", "--memory-swap", "1048576", id});
+    CHECK(too_small.status == 1);
+    CHECK(too_small.err == "crun-lite: update `" + id + "`: --memory-swap: must be at least the "
+                                                        "memory limit: it counts memory plus swap\n");
 }
 
 TEST_CASE("cgroups: events --stats reports the container's memory, CPU and pids")
