@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "cgroup/device_program.hpp"
 #include "sys/paths.hpp"
 #include "util/log.hpp"
 
@@ -22,16 +23,6 @@ void pause_briefly()
 {
     timespec interval{0, 10 * 1000 * 1000};
     ::nanosleep(&interval, nullptr);
-}
-
-Status write_value(const std::string &path, const std::string &value)
-{
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd)
-        return Error::from_errno("open `" + path + "`");
-    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
-        return Error::from_errno("write `" + value + "` to `" + path + "`");
-    return Ok{};
 }
 
 std::string read_trimmed(const std::string &path)
@@ -94,7 +85,8 @@ Status make_chain(const Hierarchy &hierarchy, const std::string &dir, Cgroups &c
             if (made || is_shared_parent(hierarchy, current))
                 cgroups.made.push_back(current);
             // Also when it existed: a concurrent create may have made it and not filled it yet.
-            if (hierarchy.carries("cpuset")) {
+            // (v2 needs nothing: an empty cpuset.cpus there means the parent's.)
+            if (!hierarchy.unified && hierarchy.carries("cpuset")) {
                 auto inherited = inherit_cpuset(current);
                 if (!inherited && inherited.error().errnum() == ENOENT) {
                     vanished = true;
@@ -126,7 +118,33 @@ Status enable_controllers(const Hierarchy &hierarchy, const std::string &dir,
     return Ok{};
 }
 
+// Replaces the program of an earlier create or update: the kernel runs every attached one.
+Status apply_device_program(const Cgroups &cgroups, const WritePlan &plan)
+{
+    if (!plan.device_program)
+        return Ok{};
+    std::string dir = cgroups.dir_of("");
+    if (dir.empty()) {
+        if (!plan.device_program_field.empty())
+            log::warning(plan.device_program_field + ": the container has no cgroup v2 "
+                                                     "directory for the eBPF device program; "
+                                                     "not applied");
+        return Ok{};
+    }
+    return attach_device_program(dir, *plan.device_program, true);
+}
+
 } // namespace
+
+Status write_value(const std::string &path, const std::string &value)
+{
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd)
+        return Error::from_errno("open `" + path + "`");
+    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+        return Error::from_errno("write `" + value + "` to `" + path + "`");
+    return Ok{};
+}
 
 std::string Cgroups::dir_of(const std::string &controller) const
 {
@@ -220,7 +238,7 @@ Status apply(const Cgroups &cgroups, const WritePlan &plan)
         TRY_CONTEXT(std::move(written),
                     write.field.empty() ? "cgroup `" + write.controller + "`" : write.field);
     }
-    return Ok{};
+    return apply_device_program(cgroups, plan);
 }
 
 Status place(const Cgroups &cgroups, pid_t pid)

@@ -28,6 +28,9 @@ struct Cgroups {
     std::string dir_of(const std::string &controller) const;
 };
 
+// Writes `value` to the cgroup file `path` in one write(2), as the kernel takes it.
+Status write_value(const std::string &path, const std::string &value);
+
 // Where each controller lives on `host`, for plan_writes.
 Locator locator_for(const Host &host);
 

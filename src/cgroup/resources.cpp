@@ -7,10 +7,29 @@ namespace {
 
 // The devices every container gets besides its own rules, as runc allows them: mknod of any
 // node (using one still needs a rule), and the nodes crun-lite puts in /dev.
-constexpr const char *default_device_rules[] = {
-    "c *:* m",    "b *:* m",    "c 1:3 rwm", "c 1:5 rwm",  "c 1:7 rwm",   "c 1:8 rwm",
-    "c 1:9 rwm",  "c 5:0 rwm",  "c 5:1 rwm", "c 5:2 rwm",  "c 136:* rwm", "c 10:200 rwm",
-};
+const std::vector<spec::DeviceRule> &default_device_rules()
+{
+    auto allow = [](const char *type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                    const char *access) { return spec::DeviceRule{true, type, major, minor, access}; };
+    static const std::vector<spec::DeviceRule> rules = {
+        allow("c", {}, {}, "m"),     allow("b", {}, {}, "m"),     allow("c", 1, 3, "rwm"),
+        allow("c", 1, 5, "rwm"),     allow("c", 1, 7, "rwm"),     allow("c", 1, 8, "rwm"),
+        allow("c", 1, 9, "rwm"),     allow("c", 5, 0, "rwm"),     allow("c", 5, 1, "rwm"),
+        allow("c", 5, 2, "rwm"),     allow("c", 136, {}, "rwm"),  allow("c", 10, 200, "rwm"),
+    };
+    return rules;
+}
+
+// A rule as the v1 devices.allow and devices.deny files take it: "c 1:3 rwm", "b *:* m", "a".
+std::string v1_device_line(const spec::DeviceRule &rule)
+{
+    if (rule.type == "a")
+        return "a";
+    auto number = [](const std::optional<int64_t> &value) {
+        return value && *value >= 0 ? std::to_string(*value) : std::string("*");
+    };
+    return rule.type + " " + number(rule.major) + ":" + number(rule.minor) + " " + rule.access;
+}
 
 std::string limit_or_max(int64_t value)
 {
@@ -24,7 +43,10 @@ std::string device_number(int64_t major, int64_t minor)
 
 class Planner {
 public:
-    explicit Planner(const Locator &locate) : locate_(locate) {}
+    Planner(const Locator &locate, bool device_program_too)
+        : locate_(locate), device_program_too_(device_program_too)
+    {
+    }
 
     Result<WritePlan> run(const spec::Resources &resources)
     {
@@ -240,28 +262,31 @@ private:
 
     void devices(const std::vector<spec::DeviceRule> &rules)
     {
-        if (version("devices") != Version::v1) {
-            // TODO: a BPF_CGROUP_DEVICE program on cgroup v2; until then the list is not
-            // enforced there, and only the nodes crun-lite makes in /dev exist.
-            if (!rules.empty())
-                skip("linux.resources.devices", "device rules need the v1 devices controller");
+        const spec::DeviceRule deny_all{false, "a", {}, {}, "rwm"};
+        bool on_v1 = version("devices") == Version::v1;
+        if ((!on_v1 || device_program_too_) && version("") == Version::v2) {
+            std::vector<spec::DeviceRule> program{deny_all};
+            program.insert(program.end(), rules.begin(), rules.end());
+            program.insert(program.end(), default_device_rules().begin(),
+                           default_device_rules().end());
+            plan_.device_program = std::move(program);
+            plan_.device_program_field = rules.empty() ? "" : "linux.resources.devices";
+        }
+        if (!on_v1) {
+            if (!plan_.device_program && !rules.empty())
+                skip("linux.resources.devices", "no devices controller and no cgroup v2 "
+                                                "hierarchy on this host");
             return;
         }
         // The deny-all and the default list are the runtime's own unless the config has rules:
         // a field name only where a missing devices cgroup would drop something asked for.
         std::string field = rules.empty() ? "" : "linux.resources.devices";
-        add("devices", "devices.deny", "a", field);
-        for (size_t i = 0; i < rules.size(); ++i) {
-            const auto &rule = rules[i];
-            std::string numbers = (rule.major ? std::to_string(*rule.major) : "*") + ":" +
-                                  (rule.minor ? std::to_string(*rule.minor) : "*");
-            std::string line = rule.type == "a" ? "a" : rule.type + " " + numbers + " " +
-                                                            rule.access;
-            add("devices", rule.allow ? "devices.allow" : "devices.deny", line,
-                "linux.resources.devices[" + std::to_string(i) + "]");
-        }
-        for (const char *rule : default_device_rules)
-            add("devices", "devices.allow", rule, field);
+        add("devices", "devices.deny", v1_device_line(deny_all), field);
+        for (size_t i = 0; i < rules.size(); ++i)
+            add("devices", rules[i].allow ? "devices.allow" : "devices.deny",
+                v1_device_line(rules[i]), "linux.resources.devices[" + std::to_string(i) + "]");
+        for (const auto &rule : default_device_rules())
+            add("devices", "devices.allow", v1_device_line(rule), field);
     }
 
     void network(const spec::NetworkResources &network)
@@ -289,6 +314,7 @@ private:
     }
 
     const Locator &locate_;
+    bool device_program_too_;
     WritePlan plan_;
 };
 
@@ -310,9 +336,10 @@ uint64_t blkio_weight_to_io_weight(uint64_t weight)
     return 1 + (weight - 10) * 9999 / 990;
 }
 
-Result<WritePlan> plan_writes(const spec::Resources &resources, const Locator &locate)
+Result<WritePlan> plan_writes(const spec::Resources &resources, const Locator &locate,
+                              bool device_program_too)
 {
-    return Planner(locate).run(resources);
+    return Planner(locate, device_program_too).run(resources);
 }
 
 std::vector<std::string> v2_controllers_needed(const WritePlan &plan, const Locator &locate)

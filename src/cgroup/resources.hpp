@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,17 @@ struct FileWrite {
 struct WritePlan {
     std::vector<FileWrite> writes;     // in the order they must happen
     std::vector<std::string> warnings; // limits that cannot apply on this host
+    // The device rules for an eBPF program on the v2 cgroup (device_program.hpp): deny-all, the
+    // config's rules, the defaults. Set where no v1 hierarchy has the devices controller, or
+    // with `device_program_too` beside it.
+    std::optional<std::vector<spec::DeviceRule>> device_program;
+    std::string device_program_field; // "linux.resources.devices" when the config has rules
 };
 
-Result<WritePlan> plan_writes(const spec::Resources &resources, const Locator &locate);
+// `device_program_too`: a hybrid host's v2 cgroup gets the device program as well as the v1
+// devices controller its rules (the io.crun-lite.cgroup2-device-program annotation).
+Result<WritePlan> plan_writes(const spec::Resources &resources, const Locator &locate,
+                              bool device_program_too = false);
 
 uint64_t shares_to_weight(uint64_t shares);
 uint64_t blkio_weight_to_io_weight(uint64_t weight);

@@ -1,4 +1,6 @@
 // `crun-lite list [--format table|json] [--quiet]`: every container in the state root.
+#include <sys/stat.h>
+
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,6 +27,11 @@ int list_command(const GlobalOptions &global, const Arguments &args)
     if (!positional.empty())
         return report_usage("list", "unexpected argument `" + positional[0] + "`");
 
+    // A root that does not exist yet holds no containers; one that is not a directory is wrong.
+    struct stat root {};
+    if (::stat(global.state_root.c_str(), &root) == 0 && !S_ISDIR(root.st_mode))
+        return report_failure("list", global.state_root,
+                              Error::system(ENOTDIR, "--root: the state root"));
     state::StateStore store(global.state_root);
     auto documents = nlohmann::json::array();
     std::ostringstream table;

@@ -403,7 +403,7 @@ Status NewContainer::make_cgroups(const spec::Config &config)
                                                  options_.systemd_cgroup));
     auto locate = cgroup::locator_for(host);
     auto plan = TRY(cgroup::plan_writes(config.linux.resources.value_or(spec::Resources{}),
-                                        locate));
+                                        locate, config.wants_device_program_too()));
     cgroups_ = cgroup::plan_directories(host, path);
     state_.cgroups = cgroups_.dirs;
     state_.cgroups_made = cgroup::directories_to_make(host, cgroups_);

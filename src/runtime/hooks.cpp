@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <set>
+
 #include "runtime/process.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
@@ -49,6 +51,29 @@ Result<UniqueFd> state_file(const std::string &state_json)
     _exit(127);
 }
 
+// Kills a hook that ran past its timeout and everything it started: its process group, and
+// every descendant, which setsid may have taken out of the group. Each found is stopped first,
+// so that it cannot fork behind the walk, until a walk finds nothing new; then all are killed.
+// A process that left the tree before (a double fork's orphan) is not found.
+void kill_hook_tree(pid_t pid, int pidfd)
+{
+    ::kill(-pid, SIGSTOP);
+    std::set<pid_t> stopped;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (pid_t member : sys::descendants_of(pid))
+            if (stopped.insert(member).second) {
+                ::kill(member, SIGSTOP);
+                grew = true;
+            }
+    }
+    for (pid_t member : stopped)
+        if (member != pid)
+            ::kill(member, SIGKILL);
+    ::kill(-pid, SIGKILL);
+    sys::signal_pidfd(pidfd, SIGKILL);
+}
+
 // Waits for the hook; past its timeout, kills it and its process group. Returns the wait status, or nullopt on timeout.
 Result<std::optional<int>> wait_for_hook(pid_t pid, int pidfd, const spec::Hook &hook)
 {
@@ -60,8 +85,7 @@ Result<std::optional<int>> wait_for_hook(pid_t pid, int pidfd, const spec::Hook 
             ready = ::poll(&entry, 1, *hook.timeout * 1000);
         } while (ready < 0 && errno == EINTR);
         if (ready == 0) {
-            sys::signal_pidfd(pidfd, SIGKILL);
-            ::kill(-pid, SIGKILL); // the hook's process group: its children
+            kill_hook_tree(pid, pidfd);
             timed_out = true;
         }
     }

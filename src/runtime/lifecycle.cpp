@@ -33,32 +33,6 @@ std::string namespace_link(pid_t pid, const char *type)
     return length > 0 ? std::string(target, static_cast<size_t>(length)) : std::string();
 }
 
-std::vector<pid_t> all_pids()
-{
-    std::vector<pid_t> pids;
-    std::error_code error;
-    for (const auto &entry : std::filesystem::directory_iterator("/proc", error)) {
-        pid_t pid = static_cast<pid_t>(atoi(entry.path().filename().c_str()));
-        if (pid > 0)
-            pids.push_back(pid);
-    }
-    return pids;
-}
-
-std::vector<pid_t> descendants_of(pid_t root)
-{
-    std::map<pid_t, std::vector<pid_t>> children;
-    for (pid_t pid : all_pids())
-        if (auto stat = sys::read_process_stat(pid))
-            children[stat->parent].push_back(pid);
-
-    std::vector<pid_t> found = {root};
-    for (size_t next = 0; next < found.size(); ++next)
-        for (pid_t child : children[found[next]])
-            found.push_back(child);
-    return found;
-}
-
 // A pidfd for the state's first process, checked against its start time after opening, so the
 // signal can never reach a process that reused the pid.
 Result<UniqueFd> open_first_process(const state::ContainerState &state)
@@ -295,6 +269,8 @@ Status set_paused(state::StateStore &store, const std::string &id, bool paused)
     auto lock = TRY(store.lock(id));
     auto state = TRY(store.load(id));
     std::string status = state::live_status(store, state, lock);
+    if (paused && status == "paused")
+        return Error::message("container already paused");
     const char *expected = paused ? "running" : "paused";
     if (status != expected)
         return Error::message(std::string("container not ") + expected);
@@ -328,10 +304,13 @@ Status update_resources(state::StateStore &store, const std::string &id,
         return Error::message("the container has no cgroups to update");
 
     auto host = TRY(cgroup::Host::discover());
-    auto plan = TRY(cgroup::plan_writes(resources, cgroup::locator_for(host)));
+    auto plan = TRY(cgroup::plan_writes(resources, cgroup::locator_for(host),
+                                        spec::device_program_wanted(state.annotations)));
     // The planner always starts the device list afresh; without new rules, the old ones stay.
-    if (resources.devices.empty())
+    if (resources.devices.empty()) {
         std::erase_if(plan.writes, [](const auto &write) { return write.controller == "devices"; });
+        plan.device_program.reset();
+    }
     return cgroup::apply(cgroups_of(state), plan);
 }
 
@@ -353,11 +332,11 @@ std::vector<pid_t> container_processes(const state::ContainerState &state)
     if (!state::process_alive(state.pid, state.pid_start_time))
         return {};
     if (!state.own_pid_namespace)
-        return descendants_of(state.pid);
+        return sys::descendants_of(state.pid);
 
     std::string container_ns = namespace_link(state.pid, "pid");
     std::vector<pid_t> members;
-    for (pid_t pid : all_pids())
+    for (pid_t pid : sys::all_pids())
         if (pid == state.pid || (!container_ns.empty() && namespace_link(pid, "pid") == container_ns))
             members.push_back(pid);
     return members;

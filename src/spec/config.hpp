@@ -19,6 +19,16 @@ inline constexpr const char *rootfs_mode_annotation = "io.crun-lite.rootfs";
 inline constexpr const char *rootfs_mode_overlay = "overlay";
 inline constexpr const char *rootfs_mode_layers = "layers";
 
+// "true": on a host whose devices controller is on cgroup v1, the container's cgroup v2
+// directory (a hybrid host's) gets the eBPF device program too, so both enforce the rules.
+inline constexpr const char *device_program_annotation = "io.crun-lite.cgroup2-device-program";
+
+inline bool device_program_wanted(const std::map<std::string, std::string> &annotations)
+{
+    auto wanted = annotations.find(device_program_annotation);
+    return wanted != annotations.end() && wanted->second == "true";
+}
+
 enum class NamespaceType { pid, network, mount, ipc, uts, user, cgroup, time };
 
 struct Namespace {
@@ -335,6 +345,8 @@ struct Config {
         auto mode = annotations.find(rootfs_mode_annotation);
         return mode != annotations.end() && mode->second == rootfs_mode_layers;
     }
+
+    bool wants_device_program_too() const { return device_program_wanted(annotations); }
 
     bool has_namespace(NamespaceType type) const
     {

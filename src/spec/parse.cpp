@@ -242,6 +242,12 @@ public:
     // A process.json document: the object that config.json holds under `process`.
     void decode_process_document(const Json &process) { decode_process(Json{{"process", process}}); }
 
+    // An `update --resources` document: the object config.json holds under linux.resources.
+    void decode_resources_document(const Json &resources)
+    {
+        decode_resources(resources, config_.linux.resources.emplace());
+    }
+
 private:
     void problem(const std::string &path, const std::string &what)
     {
@@ -1011,6 +1017,15 @@ ParseResult parse_config(std::string_view json_text)
     Json document;
     if (parse_object(json_text, "config.json", document, result.problems))
         Decoder(result.config, result.problems).decode(document);
+    return result;
+}
+
+ParseResult parse_resources(std::string_view json_text, const std::string &what)
+{
+    ParseResult result;
+    Json document;
+    if (parse_object(json_text, what.c_str(), document, result.problems))
+        Decoder(result.config, result.problems).decode_resources_document(document);
     return result;
 }
 

@@ -28,4 +28,9 @@ ParseResult parse_config(std::string_view json_text);
 // `process`, so problems name `process.<field>`. Fills config.process only.
 ParseResult parse_process(std::string_view json_text);
 
+// A linux.resources object, as `update --resources` takes it: problems name
+// `linux.resources.<field>`, or `what` for the document itself. Fills config.linux.resources
+// and config.unsupported only.
+ParseResult parse_resources(std::string_view json_text, const std::string &what);
+
 } // namespace crunlite::spec

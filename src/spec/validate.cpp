@@ -837,8 +837,9 @@ private:
                 error(path + ".access", "expected letters of `rwm`, got " +
                                             backticked(rule.access));
             constexpr int64_t most = std::numeric_limits<uint32_t>::max();
-            check_optional(path + ".major", rule.major, 0, most);
-            check_optional(path + ".minor", rule.minor, 0, most);
+            // -1, as runc writes it, is any number.
+            check_optional(path + ".major", rule.major, -1, most);
+            check_optional(path + ".minor", rule.minor, -1, most);
         }
     }
 
@@ -925,6 +926,11 @@ private:
 
     void check_annotations()
     {
+        auto program = config_.annotations.find(device_program_annotation);
+        if (program != config_.annotations.end() && program->second != "true" &&
+            program->second != "false")
+            error(std::string("annotations.") + device_program_annotation,
+                  "expected `true` or `false`, got " + backticked(program->second));
         auto mode = config_.annotations.find(rootfs_mode_annotation);
         if (mode == config_.annotations.end() || config_.wants_overlay())
             return;

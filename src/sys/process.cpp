@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <map>
 
 #include "sys/paths.hpp"
 
@@ -116,6 +118,32 @@ int shell_exit_status(int wait_status)
     if (WIFSIGNALED(wait_status))
         return 128 + WTERMSIG(wait_status);
     return 255;
+}
+
+std::vector<pid_t> all_pids()
+{
+    std::vector<pid_t> pids;
+    std::error_code error;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc", error)) {
+        pid_t pid = static_cast<pid_t>(atoi(entry.path().filename().c_str()));
+        if (pid > 0)
+            pids.push_back(pid);
+    }
+    return pids;
+}
+
+std::vector<pid_t> descendants_of(pid_t root)
+{
+    std::map<pid_t, std::vector<pid_t>> children;
+    for (pid_t pid : all_pids())
+        if (auto stat = read_process_stat(pid))
+            children[stat->parent].push_back(pid);
+
+    std::vector<pid_t> found = {root};
+    for (size_t next = 0; next < found.size(); ++next)
+        for (pid_t child : children[found[next]])
+            found.push_back(child);
+    return found;
 }
 
 } // namespace crunlite::sys

@@ -36,6 +36,11 @@ struct ProcessStat {
 };
 std::optional<ProcessStat> read_process_stat(pid_t pid);
 
+// Every pid in /proc, and `root` with its descendants (parents before children), each read
+// once: a snapshot, which a fork or an exit changes at once.
+std::vector<pid_t> all_pids();
+std::vector<pid_t> descendants_of(pid_t root);
+
 // Remembers which fds above 2 the caller left open. Called first thing in main, before
 // crun-lite opens anything of its own, so that no fd of crun-lite's is ever taken for one the
 // caller meant to pass (a log file landing on a number the caller left closed, say).

@@ -14,9 +14,11 @@
 #include <memory>
 #include <thread>
 
+#include "cgroup/device_program.hpp"
 #include "integration/harness.hpp"
 
 using namespace harness;
+using namespace crunlite;
 using nlohmann::json;
 
 namespace {
@@ -287,7 +289,7 @@ TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws
     CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "FROZEN");
     auto again = crun_lite({"pause", id});
     CHECK(again.status == 1);
-    CHECK(again.err == "crun-lite: pause `" + id + "`: container not running\n");
+    CHECK(again.err == "crun-lite: pause `" + id + "`: container already paused\n");
     auto exec = crun_lite({"exec", id, "true"});
     CHECK(exec.status == 1);
     CHECK(exec.err == "crun-lite: exec `" + id + "`: container is paused; resume it first\n");
@@ -336,9 +338,56 @@ TEST_CASE("cgroups: update changes a running container's limits, by flag or reso
     auto zero_shares = crun_lite({"update", "--cpu-shares", "0", id});
     CHECK(zero_shares.status == 1);
     CHECK(zero_shares.err == "crun-lite: update `" + id +
-                                 "`: linux.resources.cpu.shares: must be between 2 and 262144, "
-                                 "got 0\n");
+                                 "`: --cpu-shares: must be between 2 and 262144, got 0\n");
     CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "256");
+}
+
+TEST_CASE("cgroups: update refuses rdma by name and names its --resources source in errors")
+{
+    std::string id = unique_id("update-refusals");
+    Bundle bundle("sleep 300");
+    bundle.write();
+    Detached container(id, bundle);
+
+    TempDir dir;
+    write_text(dir.path() + "/rdma.json", R"({"rdma": {"mlx5_0": {"hcaHandles": 3}}})");
+    auto rdma = crun_lite({"update", "--resources", dir.path() + "/rdma.json", id});
+    CHECK(rdma.status == 1);
+    CHECK(rdma.err == "crun-lite: update `" + id + "`: linux.resources.rdma: not supported yet\n");
+
+    // stdin is empty here: not JSON, and said of what the user gave, not of a config.json.
+    auto empty = crun_lite({"update", "--resources", "-", id});
+    CHECK(empty.status == 1);
+    CHECK(empty.err.starts_with("crun-lite: update `" + id + "`: --resources `-`: "));
+    write_text(dir.path() + "/list.json", "[]");
+    auto list = crun_lite({"update", "--resources", dir.path() + "/list.json", id});
+    CHECK(list.err == "crun-lite: update `" + id + "`: --resources `" + dir.path() +
+                          "/list.json`: expected an object, got an array\n");
+}
+
+TEST_CASE("cgroups: update with a swap limit alone keeps the memory limit in force")
+{
+    std::string id = unique_id("update-swap");
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}};
+    bundle.write();
+    Detached container(id, bundle);
+    std::string memory = cgroup_dir("memory", id);
+
+    TempDir dir;
+    write_text(dir.path() + "/swap.json", R"({"memory": {"swap": 134217728}})");
+    auto by_file = crun_lite({"update", "--resources", dir.path() + "/swap.json", id});
+    CHECK(by_file.err == "");
+    CHECK(by_file.status == 0);
+    CHECK(trimmed(memory + "/memory.limit_in_bytes") == "67108864");
+    if (exists(memory + "/memory.memsw.limit_in_bytes"))
+        CHECK(trimmed(memory + "/memory.memsw.limit_in_bytes") == "134217728");
+
+    // Below the limit in force it is refused, naming the flag.
+    auto too_small = crun_lite({"update", "--memory-swap", "1048576", id});
+    CHECK(too_small.status == 1);
+    CHECK(too_small.err == "crun-lite: update `" + id + "`: --memory-swap: must be at least the "
+                                                        "memory limit: it counts memory plus swap\n");
 }
 
 TEST_CASE("cgroups: events --stats reports the container's memory, CPU and pids")
@@ -367,9 +416,90 @@ TEST_CASE("cgroups: events --stats reports the container's memory, CPU and pids"
     CHECK(data["memory"]["raw"].contains("rss"));
     CHECK(data["cpu"]["usage"]["total"].get<uint64_t>() > 0);
     CHECK(data["cpu"]["usage"]["percpu"].size() == static_cast<size_t>(sysconf(_SC_NPROCESSORS_CONF)));
+}
 
-    auto stream = crun_lite({"events", id});
-    CHECK(stream.status == 1);
-    CHECK(stream.err == "crun-lite: events `" + id +
-                            "`: only --stats is supported; there is no event stream yet\n");
+TEST_CASE("cgroups: events prints a stats event every --interval until the container stops")
+{
+    std::string id = unique_id("events-interval");
+    Bundle bundle("sleep 300");
+    bundle.config["linux"]["resources"] = {{"pids", {{"limit", 25}}}};
+    bundle.write();
+    Detached container(id, bundle);
+
+    auto events = start_crun_lite({"events", "--interval", "100ms", id});
+    for (int i = 0; i < 3; ++i) {
+        auto event = json::parse(events.read_line());
+        CHECK(event["type"] == "stats");
+        CHECK(event["id"] == id);
+        CHECK(event["data"]["pids"]["limit"] == 25);
+    }
+    REQUIRE(crun_lite({"kill", id, "KILL"}).status == 0);
+    auto ended = events.wait();
+    CHECK(ended.err == "");
+    CHECK(ended.status == 0);
+
+    auto bad = crun_lite({"events", "--interval", "5 parsecs", id});
+    CHECK(bad.status == 1);
+    CHECK(bad.err == "crun-lite: events `" + id + "`: --interval: expected a positive duration "
+                                                  "such as `5s` or `500ms`, got `5 parsecs`\n");
+}
+
+TEST_CASE("cgroups: events reports an oom event when the container is OOM-killed, then exits")
+{
+    std::string id = unique_id("events-oom");
+    // It waits for the test's word, so that events watches before the OOM kill.
+    Bundle bundle("while [ ! -e /tmp/go ]; do sleep 0.1; done; "
+                  "exec dd if=/dev/zero of=/dev/null bs=100M count=1");
+    bundle.config["linux"]["resources"] = {
+        {"memory", {{"limit", 32 << 20}, {"swap", 32 << 20}}}};
+    bundle.write();
+    Detached container(id, bundle);
+
+    auto events = start_crun_lite({"events", "--interval", "1s", id});
+    // The first stats event says the OOM watch is in place: it is set up before the loop.
+    REQUIRE(json::parse(events.read_line())["type"] == "stats");
+    REQUIRE(crun_lite({"exec", id, "touch", "/tmp/go"}).status == 0);
+    auto ended = events.wait();
+    CHECK(ended.err == "");
+    CHECK(ended.status == 0);
+    CHECK(ended.out.find(R"({"id":")" + id + R"(","type":"oom"})") != std::string::npos);
+}
+
+TEST_CASE("cgroups: with the cgroup2-device-program annotation the eBPF program enforces too")
+{
+    // Char 240:0 has no driver: opening it fails with ENXIO once the device rules let it pass,
+    // EPERM when they do not. The test opens the v1 devices cgroup up, so that only the eBPF
+    // program on the container's cgroup2 directory can still deny.
+    for (bool annotated : {false, true}) {
+        CAPTURE(annotated);
+        std::string id = unique_id(annotated ? "devprog-on" : "devprog-off");
+        Bundle bundle("sleep 300");
+        bundle.config["linux"]["devices"] = {
+            {{"path", "/dev/probe"}, {"type", "c"}, {"major", 240}, {"minor", 0}}};
+        if (annotated)
+            bundle.config["annotations"]["io.crun-lite.cgroup2-device-program"] = "true";
+        bundle.write();
+        Detached container(id, bundle);
+        write_text(cgroup_dir("devices", id) + "/devices.allow", "a");
+        CHECK(cgroup::attached_device_programs(cgroup_dir("unified", id))->size() ==
+              (annotated ? 1u : 0u));
+
+        auto opened = crun_lite({"exec", id, "cat", "/dev/probe"});
+        CHECK(opened.status == 1);
+        CHECK(opened.err.find(annotated ? "Operation not permitted" : "No such device or address") !=
+              std::string::npos);
+        if (!annotated)
+            continue;
+
+        // update with device rules replaces the program: now it lets 240:0 through.
+        TempDir dir;
+        write_text(dir.path() + "/resources.json",
+                   R"({"devices": [{"allow": true, "type": "c", "major": 240, "access": "rw"}]})");
+        auto updated = crun_lite({"update", "--resources", dir.path() + "/resources.json", id});
+        CHECK(updated.err == "");
+        write_text(cgroup_dir("devices", id) + "/devices.allow", "a");
+        CHECK(cgroup::attached_device_programs(cgroup_dir("unified", id))->size() == 1);
+        auto reopened = crun_lite({"exec", id, "cat", "/dev/probe"});
+        CHECK(reopened.err.find("No such device or address") != std::string::npos);
+    }
 }

@@ -171,6 +171,22 @@ Outcome Running::wait()
     return outcome;
 }
 
+std::string Running::read_line(double seconds)
+{
+    std::string line;
+    double deadline = now_seconds() + seconds;
+    char byte = 0;
+    while (now_seconds() < deadline) {
+        pollfd entry = {out_fd_, POLLIN, 0};
+        if (poll(&entry, 1, 100) <= 0)
+            continue;
+        if (read(out_fd_, &byte, 1) != 1 || byte == '\n')
+            return line;
+        line += byte;
+    }
+    return line;
+}
+
 Running start_crun_lite(const std::vector<std::string> &args)
 {
     static const std::string binary = env_or_fail("CRUN_LITE_BIN");

@@ -31,6 +31,9 @@ public:
 
     pid_t pid() const { return pid_; }
     Outcome wait();
+    // The next line of its stdout, without the newline; "" at its end or after `seconds`.
+    // What it returns, wait() no longer sees.
+    std::string read_line(double seconds = 30);
 
 private:
     pid_t pid_;

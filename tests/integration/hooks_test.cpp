@@ -192,11 +192,12 @@ TEST_CASE("hooks: a hook missing from the host fails create with the reason")
 TEST_CASE("hooks: a hook past its timeout is killed and fails create")
 {
     Bundle bundle("exec sleep 100");
-    // A sleep whose command line no other process has, so the test can tell it is gone; a
-    // child of the hook's, which the timeout must take along.
+    // Sleeps whose command lines no other process has, so the test can tell they are gone;
+    // children of the hook's, which the timeout must take along.
     std::string seconds = "3600." + std::to_string(::getpid());
     bundle.config["hooks"]["createRuntime"] = {
-        {{"path", "/bin/sh"}, {"args", {"sh", "-c", "sleep " + seconds + " & wait"}},
+        {{"path", "/bin/sh"},
+         {"args", {"sh", "-c", "sleep " + seconds + " & setsid sleep 1" + seconds + " & wait"}},
          {"timeout", 1}}};
     bundle.write();
 
@@ -204,6 +205,8 @@ TEST_CASE("hooks: a hook past its timeout is killed and fails create")
                        "hooks.createRuntime[0]: `/bin/sh` ran past its timeout of 1 s and was "
                        "killed");
     CHECK(processes_matching("sleep " + seconds).empty());
+    // One that left the hook's process group with setsid goes too.
+    CHECK(processes_matching("sleep 1" + seconds).empty());
 }
 
 TEST_CASE("hooks: a failing startContainer hook fails start and stops the container")

@@ -944,6 +944,20 @@ TEST_CASE("lifecycle: list shows created and running containers with their statu
     CHECK(quiet.out.find("STATUS") == std::string::npos);
 }
 
+TEST_CASE("lifecycle: list with a --root that is a file fails; a missing root lists nothing")
+{
+    TempDir dir;
+    std::string file = dir.path() + "/not-a-dir";
+    write_text(file, "");
+    auto listed = crun_lite({"--root", file, "list"});
+    CHECK(listed.status == 1);
+    CHECK(listed.err == "crun-lite: list `" + file + "`: --root: the state root: Not a directory\n");
+
+    auto missing = crun_lite({"--root", dir.path() + "/missing", "list", "--quiet"});
+    CHECK(missing.status == 0);
+    CHECK(missing.out == "");
+}
+
 TEST_CASE("lifecycle: ps lists the container's processes")
 {
     KillMatching leftovers("sleep 7401");
