@@ -71,6 +71,30 @@ double now_seconds()
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
+// argv and envp for posix_spawn: pointers into `strings`, which must outlive them.
+std::vector<char *> pointers(std::vector<std::string> &strings)
+{
+    std::vector<char *> result;
+    for (auto &text : strings)
+        result.push_back(text.data());
+    result.push_back(nullptr);
+    return result;
+}
+
+// The test's environment with each NAME=VALUE of `variables` set, replacing any NAME there.
+std::vector<std::string> with_variables(const std::vector<std::string> &variables)
+{
+    std::vector<std::string> environment;
+    for (char **entry = environ; *entry; ++entry)
+        environment.push_back(*entry);
+    for (const auto &variable : variables) {
+        std::string name = variable.substr(0, variable.find('=') + 1);
+        std::erase_if(environment, [&](const std::string &old) { return old.rfind(name, 0) == 0; });
+        environment.push_back(variable);
+    }
+    return environment;
+}
+
 constexpr const char *data_roots_parent = "/var/lib/crun-lite-tests";
 
 struct Cleanup {
@@ -180,15 +204,10 @@ Running start_crun_lite(const std::vector<std::string> &args)
 
 Outcome crun_lite(const std::vector<std::string> &args) { return start_crun_lite(args).wait(); }
 
-Outcome run_program(const std::vector<std::string> &args) { return start_program(args).wait(); }
-
 Running start_program(std::vector<std::string> full)
 {
     const std::string binary = full.at(0);
-    std::vector<char *> argv;
-    for (auto &arg : full)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    auto argv = pointers(full);
 
     int out[2], err[2];
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
@@ -209,26 +228,92 @@ Running start_program(std::vector<std::string> full)
 
 Outcome crun_lite_leaving_container(const std::vector<std::string> &args)
 {
+    std::vector<std::string> argv = {env_or_fail("CRUN_LITE_BIN"), "--root", state_root(),
+                                     "--data-root", data_root()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv);
+}
+
+Outcome run_program(const std::vector<std::string> &args, const std::vector<std::string> &env,
+                    double seconds)
+{
     TempDir scratch;
     std::string out = scratch.path() + "/out", err = scratch.path() + "/err";
-    std::string command = "exec \"$0\" \"$@\" >" + out + " 2>" + err;
-    std::vector<std::string> shell = {"/bin/sh", "-c", command, env_or_fail("CRUN_LITE_BIN"),
-                                      "--root", state_root(), "--data-root", data_root()};
-    shell.insert(shell.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &arg : shell)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<std::string> copies(args), environment = with_variables(env);
+    auto argv = pointers(copies), envp = pointers(environment);
     pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) == 0);
+    int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE_MESSAGE(spawned == 0, "cannot start `" << args[0] << "`: " << strerror(spawned));
+
     int status = 0;
-    waitpid(pid, &status, 0);
+    if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, seconds)) {
+        FAIL_CHECK("`" << args[0] << "` did not finish within " << seconds << " s; killed");
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
     Outcome outcome;
     outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     outcome.out = read_text(out);
     outcome.err = read_text(err);
     return outcome;
+}
+
+Outcome run_under_pty(const std::string &command, const std::string &input)
+{
+    int in[2], out[2];
+    REQUIRE(pipe2(in, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+    std::vector<std::string> args = {"script", "-qec", command, "/dev/null"};
+    auto argv = pointers(args);
+    pid_t pid = 0;
+    int spawned = posix_spawnp(&pid, "script", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    REQUIRE(spawned == 0);
+    if (!input.empty())
+        CHECK(write(in[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+
+    Outcome outcome;
+    double deadline = now_seconds() + 30;
+    for (;;) {
+        pollfd ready = {out[0], POLLIN, 0};
+        if (now_seconds() > deadline) {
+            FAIL_CHECK("script did not finish within 30 s; killed");
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (poll(&ready, 1, 1000) <= 0)
+            continue;
+        char buffer[4096];
+        ssize_t n = read(out[0], buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        outcome.out.append(buffer, static_cast<size_t>(n));
+    }
+    close(out[0]);
+    close(in[1]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return outcome;
+}
+
+std::string without_cr(std::string text)
+{
+    text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
+    return text;
 }
 
 Bundle::Bundle(const std::string &script)

@@ -51,14 +51,28 @@ const std::string &source_dir();
 Outcome crun_lite(const std::vector<std::string> &args);
 Running start_crun_lite(const std::vector<std::string> &args);
 
-// Any program (looked up in PATH), its stdin /dev/null; times out after 60 s as crun-lite does.
-Outcome run_program(const std::vector<std::string> &args);
+// Any program (looked up in PATH) in the background, its stdin /dev/null; wait() collects its
+// output through pipes and times out after 60 s, as with crun-lite.
 Running start_program(std::vector<std::string> args);
 
 // For commands that leave a container holding their stdio (create, run --detach, exec
 // --detach): output goes through files, and the wait is for crun-lite's exit, not for the end
 // of its output, which the container keeps open.
 Outcome crun_lite_leaving_container(const std::vector<std::string> &args);
+
+// Any program (podman, ctr, tar...), found on PATH, with `env` (NAME=VALUE) added to the
+// test's environment and stdin on /dev/null. Output goes through files, as above, so a daemon it
+// leaves holding them (conmon, a containerd shim) cannot hold the test up; killed after
+// `seconds`, and the test fails then.
+Outcome run_program(const std::vector<std::string> &argv, const std::vector<std::string> &env = {},
+                    double seconds = 120);
+
+// `sh -c command` on a terminal of its own, made by `script`; stdin gets `input`, then stays
+// open (script would end the session at its end). Output is the terminal's, both streams.
+Outcome run_under_pty(const std::string &command, const std::string &input = "");
+
+// A terminal turns "\n" into "\r\n"; checks compare lines.
+std::string without_cr(std::string text);
 
 // A temporary bundle directory whose config is the generator's default on the busybox image
 // (overlay mode) running `sh -c script` without a terminal. Tests edit `config` and call write().
