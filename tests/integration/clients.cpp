@@ -333,10 +333,7 @@ Containerd::Containerd() : namespace_("crun-lite-" + dir_.path().substr(dir_.pat
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     std::vector<std::string> args = {"containerd", "--config", dir_.path() + "/config.toml"};
-    std::vector<char *> argv;
-    for (auto &arg : args)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    auto argv = c_strings(args);
     int spawned = posix_spawnp(&daemon_, "containerd", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     REQUIRE(spawned == 0);

@@ -71,30 +71,6 @@ double now_seconds()
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
-// argv and envp for posix_spawn: pointers into `strings`, which must outlive them.
-std::vector<char *> pointers(std::vector<std::string> &strings)
-{
-    std::vector<char *> result;
-    for (auto &text : strings)
-        result.push_back(text.data());
-    result.push_back(nullptr);
-    return result;
-}
-
-// The test's environment with each NAME=VALUE of `variables` set, replacing any NAME there.
-std::vector<std::string> with_variables(const std::vector<std::string> &variables)
-{
-    std::vector<std::string> environment;
-    for (char **entry = environ; *entry; ++entry)
-        environment.push_back(*entry);
-    for (const auto &variable : variables) {
-        std::string name = variable.substr(0, variable.find('=') + 1);
-        std::erase_if(environment, [&](const std::string &old) { return old.rfind(name, 0) == 0; });
-        environment.push_back(variable);
-    }
-    return environment;
-}
-
 constexpr const char *data_roots_parent = "/var/lib/crun-lite-tests";
 
 struct Cleanup {
@@ -152,6 +128,31 @@ const std::string &data_root()
     return dir;
 }
 
+std::vector<char *> c_strings(std::vector<std::string> &strings)
+{
+    std::vector<char *> result;
+    for (auto &text : strings)
+        result.push_back(text.data());
+    result.push_back(nullptr);
+    return result;
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string> &extra)
+{
+    std::vector<std::string> env;
+    for (char **entry = environ; *entry; ++entry) {
+        std::string text = *entry;
+        std::string name = text.substr(0, text.find('='));
+        bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string &added) {
+            return added.substr(0, added.find('=')) == name;
+        });
+        if (!replaced && name != "LISTEN_FDS" && name != "LISTEN_PID")
+            env.push_back(text);
+    }
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
 Running::Running(Running &&other) noexcept
     : pid_(other.pid_), out_fd_(other.out_fd_), err_fd_(other.err_fd_), waited_(other.waited_)
 {
@@ -207,7 +208,7 @@ Outcome crun_lite(const std::vector<std::string> &args) { return start_crun_lite
 Running start_program(std::vector<std::string> full)
 {
     const std::string binary = full.at(0);
-    auto argv = pointers(full);
+    auto argv = c_strings(full);
 
     int out[2], err[2];
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
@@ -244,8 +245,8 @@ Outcome run_program(const std::vector<std::string> &args, const std::vector<std:
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<std::string> copies(args), environment = with_variables(env);
-    auto argv = pointers(copies), envp = pointers(environment);
+    std::vector<std::string> copies(args), environment = environment_with(env);
+    auto argv = c_strings(copies), envp = c_strings(environment);
     pid_t pid = 0;
     int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
@@ -275,7 +276,7 @@ Outcome run_under_pty(const std::string &command, const std::string &input)
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, out[1], 2);
     std::vector<std::string> args = {"script", "-qec", command, "/dev/null"};
-    auto argv = pointers(args);
+    auto argv = c_strings(args);
     pid_t pid = 0;
     int spawned = posix_spawnp(&pid, "script", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);

@@ -67,6 +67,13 @@ Outcome crun_lite_leaving_container(const std::vector<std::string> &args);
 Outcome run_program(const std::vector<std::string> &argv, const std::vector<std::string> &env = {},
                     double seconds = 120);
 
+// argv or envp for posix_spawn: pointers into `strings`, which must outlive them.
+std::vector<char *> c_strings(std::vector<std::string> &strings);
+
+// The test's own environment, with each NAME=value of `extra` added or replacing its name, and
+// without LISTEN_FDS and LISTEN_PID, which would hand the test's fds on.
+std::vector<std::string> environment_with(const std::vector<std::string> &extra);
+
 // `sh -c command` on a terminal of its own, made by `script`; stdin gets `input`, then stays
 // open (script would end the session at its end). Output is the terminal's, both streams.
 Outcome run_under_pty(const std::string &command, const std::string &input = "");
