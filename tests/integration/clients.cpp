@@ -195,9 +195,11 @@ void write_containerd_config(const std::string &dir)
                "\n[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"" + dir + "/opt\"\n");
 }
 
-// The directories containerd's shims put their sockets in whatever the config says; those not
-// there before the test are removed after it, once empty.
-const std::vector<std::string> shim_run_dirs = {"/run/containerd", "/run/containerd/s"};
+// Where containerd's shims put their sockets whatever the config says, and ctr its fifos when a
+// command is not given --fifo-dir; those not there before the test are removed after it, once
+// empty.
+const std::vector<std::string> shim_run_dirs = {"/run/containerd", "/run/containerd/s",
+                                                "/run/containerd/fifo"};
 
 } // namespace
 
@@ -397,6 +399,15 @@ std::vector<std::string> Containerd::run_arguments(const std::vector<std::string
     args.push_back(id);
     args.insert(args.end(), command.begin(), command.end());
     return args;
+}
+
+harness::Outcome Containerd::exec(const std::string &id, const std::string &exec_id,
+                                  const std::vector<std::string> &command) const
+{
+    std::vector<std::string> args = {"task", "exec", "--fifo-dir", dir_.path() + "/fifo",
+                                     "--exec-id", exec_id, id};
+    args.insert(args.end(), command.begin(), command.end());
+    return ctr(args);
 }
 
 harness::Outcome Containerd::run(const std::vector<std::string> &options, const std::string &image,

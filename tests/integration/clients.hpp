@@ -59,6 +59,9 @@ public:
     // `ctr run` with crun-lite as the runtime: `options` before the image, `command` after id.
     harness::Outcome run(const std::vector<std::string> &options, const std::string &image,
                          const std::string &id, const std::vector<std::string> &command) const;
+    // `ctr task exec` of `command` in task `id`.
+    harness::Outcome exec(const std::string &id, const std::string &exec_id,
+                          const std::vector<std::string> &command) const;
     // The same `ctr run` as one string for sh (for run_under_pty).
     std::string shell_command(const std::vector<std::string> &options, const std::string &image,
                               const std::string &id, const std::vector<std::string> &command) const;

@@ -82,8 +82,7 @@ TEST_CASE("containerd: a detached task takes exec, ps, pause, kill --all and del
     // The shim's --root is where crun-lite keeps the container.
     CHECK(exists(containerd->runtime_root() + "/" + containerd->name_space() + "/" + id));
 
-    auto exec = containerd->ctr({"task", "exec", "--exec-id", "e1", id, "sh", "-c",
-                                 "echo exec $((6 * 7)); exit 4"});
+    auto exec = containerd->exec(id, "e1", {"sh", "-c", "echo exec $((6 * 7)); exit 4"});
     CHECK(exec.out == "exec 42\n");
     CHECK_MESSAGE(exec.status == 4, exec.err);
     // `ps --format json` gives the shim the container's host pids: here only sleep's.
