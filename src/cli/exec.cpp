@@ -3,6 +3,7 @@
 // The process is process.json (--process) or, without it, the container's own config.process
 // with the command in place of its args; --cwd, --env and --user then change it. Everything
 // after the id is the command, options included (`exec c1 sh -c 'ls -l'`).
+#include <algorithm>
 #include <cstdlib>
 
 #include "cli/commands.hpp"
@@ -22,7 +23,8 @@ constexpr size_t max_process_file = 4 * 1024 * 1024;
 bool takes_value(const std::string &flag)
 {
     for (const char *name : {"--process", "-p", "--pid-file", "--console-socket", "--preserve-fds",
-                             "--cwd", "--env", "-e", "--user", "-u"})
+                             "--cwd", "--env", "-e", "--user", "-u", "--cap", "-c",
+                             "--additional-gids", "-g", "--apparmor", "--process-label"})
         if (flag == name)
             return true;
     return false;
@@ -119,6 +121,45 @@ Status apply_user(spec::User &user, const std::string &text)
     return Ok{};
 }
 
+void add_capability(spec::Process &process, const std::string &name)
+{
+    // Without process.capabilities the process keeps every capability already.
+    if (!process.capabilities)
+        return;
+    for (auto *set : {&process.capabilities->bounding, &process.capabilities->effective,
+                      &process.capabilities->permitted})
+        if (std::find(set->begin(), set->end(), name) == set->end())
+            set->push_back(name);
+}
+
+Status add_group(spec::User &user, const std::string &text)
+{
+    char *end = nullptr;
+    unsigned long gid = strtoul(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || gid > UINT32_MAX)
+        return Error::message("--additional-gids: expected a numeric gid, got `" + text + "`");
+    user.additional_gids.push_back(static_cast<uint32_t>(gid));
+    return Ok{};
+}
+
+// runc's flags that change the process beyond cwd, env and user.
+Status apply_process_flags(spec::Process &process, const cxxopts::ParseResult &flags)
+{
+    if (flags.count("cap"))
+        for (const auto &name : flags["cap"].as<std::vector<std::string>>())
+            add_capability(process, name);
+    if (flags.count("additional-gids"))
+        for (const auto &gid : flags["additional-gids"].as<std::vector<std::string>>())
+            TRY(add_group(process.user, gid));
+    if (flags.count("no-new-privs"))
+        process.no_new_privileges = true;
+    if (flags.count("apparmor"))
+        process.apparmor_profile = flags["apparmor"].as<std::string>();
+    if (flags.count("process-label"))
+        process.selinux_label = flags["process-label"].as<std::string>();
+    return Ok{};
+}
+
 Result<spec::Process> build_process(const spec::Config &container, const cxxopts::ParseResult &flags,
                                     const std::string &id, const std::vector<std::string> &command)
 {
@@ -146,6 +187,7 @@ Result<spec::Process> build_process(const spec::Config &container, const cxxopts
         }
     if (flags.count("user"))
         TRY(apply_user(process.user, flags["user"].as<std::string>()));
+    TRY(apply_process_flags(process, flags));
     if (flags.count("tty"))
         process.terminal = true;
     // The pty master needs a holder: the console socket's owner, or exec in the foreground.
@@ -180,7 +222,12 @@ int exec_command(const GlobalOptions &global, const Arguments &args)
         ("preserve-fds", "pass N more fds after stdio", cxxopts::value<int>()->default_value("0"))
         ("cwd", "working directory inside the container", cxxopts::value<std::string>())
         ("e,env", "set NAME=VALUE (repeatable)", cxxopts::value<std::vector<std::string>>())
-        ("u,user", "UID[:GID] to run as", cxxopts::value<std::string>());
+        ("u,user", "UID[:GID] to run as", cxxopts::value<std::string>())
+        ("g,additional-gids", "another group of the process (repeatable)", cxxopts::value<std::vector<std::string>>())
+        ("c,cap", "add a capability, CAP_NAME (repeatable)", cxxopts::value<std::vector<std::string>>())
+        ("no-new-privs", "set no_new_privs: exec'd programs gain no privileges")
+        ("apparmor", "the AppArmor profile to run under", cxxopts::value<std::string>())
+        ("process-label", "the SELinux label to run under", cxxopts::value<std::string>());
 
     Arguments flag_args;
     std::vector<std::string> rest;

@@ -66,6 +66,8 @@ void print_help()
                  "  --debug                 log every step\n"
                  "  --systemd-cgroup        linux.cgroupsPath is slice:prefix:name, placed as "
                  "systemd would\n"
+                 "  --rootless auto|true|false  runc's; must match who runs crun-lite\n"
+                 "  --criu PATH             runc's; taken and unused (no checkpoint here)\n"
                  "  --version               print the version\n"
                  "  -h, --help              show this help\n\n"
                  "`crun-lite <command> --help` describes a command.\n";
@@ -109,6 +111,22 @@ std::string fill_default_roots(GlobalOptions &global)
     return "";
 }
 
+// runc's --rootless says whether to treat cgroup permission errors as a rootless runtime would;
+// crun-lite decides that by who runs it, so `auto` and the value that matches are taken, and the
+// other is refused rather than ignored. --criu names the checkpoint tool, which only
+// checkpoint and restore would run; crun-lite has neither, so the path goes unused.
+std::string check_runc_only_options(const std::string &rootless)
+{
+    bool is_rootless = ::geteuid() != 0;
+    if (rootless == "auto" || rootless == (is_rootless ? "true" : "false"))
+        return "";
+    if (rootless != "true" && rootless != "false")
+        return "--rootless: expected `true`, `false` or `auto`, got `" + rootless + "`";
+    return "--rootless " + rootless + ": crun-lite runs " +
+           (is_rootless ? "rootless" : "as root") + " because of who runs it (uid " +
+           std::to_string(::geteuid()) + "); use `auto`";
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -118,6 +136,8 @@ int main(int argc, char **argv)
     GlobalOptions global;
     crunlite::log::Options log_options;
     std::string log_format = "text";
+    // runc's flags that clients may pass; see check_runc_only_options().
+    std::string rootless = "auto", criu;
 
     int index = 1;
     for (; index < argc && argv[index][0] == '-'; ++index) {
@@ -144,7 +164,9 @@ int main(int argc, char **argv)
         if (take_value(argc, argv, index, "--root", global.state_root) ||
             take_value(argc, argv, index, "--data-root", global.data_root) ||
             take_value(argc, argv, index, "--log", log_options.file) ||
-            take_value(argc, argv, index, "--log-format", log_format))
+            take_value(argc, argv, index, "--log-format", log_format) ||
+            take_value(argc, argv, index, "--rootless", rootless) ||
+            take_value(argc, argv, index, "--criu", criu))
             continue;
         std::cerr << "crun-lite: unknown global option `" << arg << "` (see `crun-lite --help`)\n";
         return 1;
@@ -169,6 +191,11 @@ int main(int argc, char **argv)
     std::string problem;
     if (!crunlite::log::configure(log_options, problem)) {
         std::cerr << "crun-lite: " << problem << "\n";
+        return 1;
+    }
+
+    if (auto problem = check_runc_only_options(rootless); !problem.empty()) {
+        crunlite::log::error(problem);
         return 1;
     }
 

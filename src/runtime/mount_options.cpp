@@ -101,6 +101,10 @@ MountOptions parse_mount_options(const std::vector<std::string> &options)
             result.recursive_idmap = result.recursive_idmap || option == "ridmap";
             continue;
         }
+        if (option == "tmpcopyup") {
+            result.copy_up = true;
+            continue;
+        }
         if (apply_flag_option(option, result) || apply_propagation_option(option, result))
             continue;
         if (!result.data.empty())
@@ -112,7 +116,7 @@ MountOptions parse_mount_options(const std::vector<std::string> &options)
 
 std::vector<std::string> known_mount_options()
 {
-    std::vector<std::string> names = {"bind", "rbind", "idmap", "ridmap"};
+    std::vector<std::string> names = {"bind", "rbind", "idmap", "ridmap", "tmpcopyup"};
     for (const auto &known : flag_options)
         names.emplace_back(known.name);
     for (const auto &known : propagation_options)

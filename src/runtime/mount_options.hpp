@@ -14,6 +14,7 @@ struct MountOptions {
     bool recursive = false;        // `rbind`
     bool idmap = false;            // `idmap` or `ridmap`: an idmapped mount
     bool recursive_idmap = false;  // `ridmap`: its submounts too
+    bool copy_up = false;          // `tmpcopyup`: a tmpfs starts with what it covers (runc's)
     std::string data;              // everything else, comma-joined, for the filesystem
 };
 

@@ -11,6 +11,7 @@
 
 #include "runtime/mount_options.hpp"
 #include "spec/validate.hpp"
+#include "sys/copy_tree.hpp"
 #include "sys/paths.hpp"
 #include "util/log.hpp"
 #include "util/path.hpp"
@@ -121,14 +122,42 @@ Status bind_mount(const spec::Mount &mount, const MountOptions &options,
     return Ok{};
 }
 
+// `tmpcopyup`: the new tmpfs gets a copy of what the directory it covers holds. A directory fd
+// opened before the mount still reads the covered directory afterwards. A read-only tmpfs is
+// made read-only once the copy is in.
+Status copy_up(int covered_fd, const MountOptions &options, int root_fd,
+               const std::string &destination)
+{
+    auto mounted = TRY(sys::open_in_root(root_fd, destination, O_RDONLY | O_DIRECTORY));
+    TRY_CONTEXT(sys::copy_tree(covered_fd, mounted.get()),
+                "copy `" + destination + "` into its tmpfs (tmpcopyup)");
+    if (!(options.flags & MS_RDONLY))
+        return Ok{};
+    const char *data = options.data.empty() ? nullptr : options.data.c_str();
+    if (::mount(nullptr, sys::fd_path(mounted.get()).c_str(), nullptr, MS_REMOUNT | options.flags,
+                data) != 0)
+        return Error::from_errno("remount `" + destination + "` read-only after its copy");
+    return Ok{};
+}
+
 Status filesystem_mount(const spec::Mount &mount, const MountOptions &options, int root_fd,
                         const std::string &destination)
 {
     auto target = TRY(sys::make_directories_in_root(root_fd, destination, 0755));
+    UniqueFd covered;
+    unsigned long flags = options.flags;
+    if (options.copy_up) {
+        covered.reset(::openat(target.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!covered)
+            return Error::from_errno("open `" + destination + "` to copy it up");
+        flags &= ~MS_RDONLY;
+    }
     const char *data = options.data.empty() ? nullptr : options.data.c_str();
-    if (::mount(mount.source.c_str(), sys::fd_path(target.get()).c_str(), mount.type.c_str(),
-                options.flags, data) != 0)
+    if (::mount(mount.source.c_str(), sys::fd_path(target.get()).c_str(), mount.type.c_str(), flags,
+                data) != 0)
         return Error::from_errno("mount `" + mount.type + "` on `" + destination + "`");
+    if (covered)
+        TRY(copy_up(covered.get(), options, root_fd, destination));
     return Ok{};
 }
 

@@ -428,6 +428,11 @@ private:
         if (is_bind_mount(mount))
             check_bind_source(mount.source, path + ".source");
         check_mount_idmap(mount, path);
+        // runc's extension: the new tmpfs starts with a copy of the directory it covers.
+        if (has_option(mount, "tmpcopyup") && mount.type != "tmpfs")
+            error(path + ".options", "`tmpcopyup` is for tmpfs mounts, not `" +
+                                         (mount.type.empty() ? std::string("bind") : mount.type) +
+                                         "`");
         report_unsupported_under(path);
     }
 

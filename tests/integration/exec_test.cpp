@@ -96,6 +96,29 @@ TEST_CASE("exec: --process takes a process.json as podman writes it")
           std::string::npos);
 }
 
+TEST_CASE("exec: runc's --cap, --additional-gids and --no-new-privs change the process")
+{
+    Bundle bundle("sleep 300");
+    bundle.config["process"]["noNewPrivileges"] = false;
+    bundle.write();
+    REQUIRE(crun_lite_leaving_container({"run", "--detach", "--bundle", bundle.dir(), "exec-runc"})
+                .status == 0);
+    const std::string report = "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; id -G";
+
+    auto plain = crun_lite({"exec", "exec-runc", "sh", "-c", report});
+    auto changed = crun_lite({"exec", "--cap", "CAP_SYS_ADMIN", "-g", "10", "--additional-gids",
+                              "20", "--no-new-privs", "exec-runc", "sh", "-c", report});
+    auto bad_cap = crun_lite({"exec", "--cap", "CAP_NO_SUCH", "exec-runc", "true"});
+    crun_lite({"delete", "--force", "exec-runc"});
+
+    // The generator's defaults: CAP_AUDIT_WRITE, CAP_KILL and CAP_NET_BIND_SERVICE.
+    CHECK(plain.out == "CapEff:\t0000000020000420\nNoNewPrivs:\t0\n0\n");
+    // CAP_SYS_ADMIN is bit 21.
+    CHECK(changed.out == "CapEff:\t0000000020200420\nNoNewPrivs:\t1\n0 10 20\n");
+    CHECK(bad_cap.status == 1);
+    CHECK(bad_cap.err.find("CAP_NO_SUCH") != std::string::npos);
+}
+
 TEST_CASE("exec: a bad --env or --user is refused by name")
 {
     RunningContainer container("exec-bad-flags");

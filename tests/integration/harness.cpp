@@ -129,6 +129,31 @@ const std::string &data_root()
     return dir;
 }
 
+std::vector<char *> c_strings(std::vector<std::string> &strings)
+{
+    std::vector<char *> result;
+    for (auto &text : strings)
+        result.push_back(text.data());
+    result.push_back(nullptr);
+    return result;
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string> &extra)
+{
+    std::vector<std::string> env;
+    for (char **entry = environ; *entry; ++entry) {
+        std::string text = *entry;
+        std::string name = text.substr(0, text.find('='));
+        bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string &added) {
+            return added.substr(0, added.find('=')) == name;
+        });
+        if (!replaced && name != "LISTEN_FDS" && name != "LISTEN_PID")
+            env.push_back(text);
+    }
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
 Running::Running(Running &&other) noexcept
     : pid_(other.pid_), out_fd_(other.out_fd_), err_fd_(other.err_fd_), waited_(other.waited_)
 {
@@ -197,15 +222,10 @@ Running start_crun_lite(const std::vector<std::string> &args)
 
 Outcome crun_lite(const std::vector<std::string> &args) { return start_crun_lite(args).wait(); }
 
-Outcome run_program(const std::vector<std::string> &args) { return start_program(args).wait(); }
-
 Running start_program(std::vector<std::string> full)
 {
     const std::string binary = full.at(0);
-    std::vector<char *> argv;
-    for (auto &arg : full)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    auto argv = c_strings(full);
 
     int out[2], err[2];
     REQUIRE(pipe2(out, O_CLOEXEC) == 0);
@@ -226,31 +246,36 @@ Running start_program(std::vector<std::string> full)
 
 namespace {
 
-// Starts crun-lite `args` under `wrapper`, its stdout and stderr going to `dir`/out and /err.
-pid_t spawn_into_files(const std::vector<std::string> &args,
-                       const std::vector<std::string> &wrapper, const std::string &dir)
+// Starts `args` with stdin on /dev/null and stdout and stderr in `dir`/out and /err: files,
+// not pipes, so a daemon that keeps the descendants' stdout (conmon, a shim) cannot hang a test.
+pid_t spawn_into_files(const std::vector<std::string> &args, const std::vector<std::string> &env,
+                       const std::string &dir)
 {
-    std::string command = "exec \"$@\" >" + dir + "/out 2>" + dir + "/err";
-    std::vector<std::string> shell = {"/bin/sh", "-c", command, "sh"};
-    shell.insert(shell.end(), wrapper.begin(), wrapper.end());
-    for (const auto &arg : {env_or_fail("CRUN_LITE_BIN"), std::string("--root"), state_root(),
-                            std::string("--data-root"), data_root()})
-        shell.push_back(arg);
-    shell.insert(shell.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &arg : shell)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
+    std::string out = dir + "/out", err = dir + "/err";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    std::vector<std::string> copies(args), environment = environment_with(env);
+    auto argv = c_strings(copies), envp = c_strings(environment);
     pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, argv.data(), environ) == 0);
+    int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE_MESSAGE(spawned == 0, "cannot start `" << args[0] << "`: " << strerror(spawned));
     return pid;
 }
 
-Outcome collect_from_files(pid_t pid, const std::string &dir)
+// Waits for `pid` (killing it after `seconds`) and reads what spawn_into_files kept in `dir`.
+Outcome collect_from_files(pid_t pid, const std::string &name, const std::string &dir,
+                           double seconds)
 {
     int status = 0;
-    waitpid(pid, &status, 0);
+    if (!eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, seconds)) {
+        FAIL_CHECK("`" << name << "` did not finish within " << seconds << " s; killed");
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
     Outcome outcome;
     outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     outcome.out = read_text(dir + "/out");
@@ -258,13 +283,34 @@ Outcome collect_from_files(pid_t pid, const std::string &dir)
     return outcome;
 }
 
+// crun-lite `args` on the test's own state and data roots, run under `wrapper` (may be empty).
+std::vector<std::string> crun_lite_command(const std::vector<std::string> &args,
+                                           const std::vector<std::string> &wrapper)
+{
+    std::vector<std::string> command = wrapper;
+    for (const auto &arg : {env_or_fail("CRUN_LITE_BIN"), std::string("--root"), state_root(),
+                            std::string("--data-root"), data_root()})
+        command.push_back(arg);
+    command.insert(command.end(), args.begin(), args.end());
+    return command;
+}
+
+constexpr double command_seconds = 120;
+
 } // namespace
+
+Outcome run_program(const std::vector<std::string> &args, const std::vector<std::string> &env,
+                    double seconds)
+{
+    TempDir scratch;
+    pid_t pid = spawn_into_files(args, env, scratch.path());
+    return collect_from_files(pid, args[0], scratch.path(), seconds);
+}
 
 Outcome crun_lite_leaving_container(const std::vector<std::string> &args,
                                     const std::vector<std::string> &wrapper)
 {
-    TempDir scratch;
-    return collect_from_files(spawn_into_files(args, wrapper, scratch.path()), scratch.path());
+    return run_program(crun_lite_command(args, wrapper), {}, command_seconds);
 }
 
 std::vector<std::string> strace_wrapper(const std::vector<std::string> &options)
@@ -282,17 +328,71 @@ std::vector<Outcome> crun_lite_together(const std::vector<Invocation> &commands)
     std::vector<pid_t> pids;
     for (const auto &command : commands) {
         dirs.push_back(std::make_unique<TempDir>());
-        pids.push_back(spawn_into_files(command.args, command.wrapper, dirs.back()->path()));
+        pids.push_back(spawn_into_files(crun_lite_command(command.args, command.wrapper), {},
+                                        dirs.back()->path()));
     }
     std::vector<Outcome> outcomes;
     for (size_t i = 0; i < pids.size(); ++i)
-        outcomes.push_back(collect_from_files(pids[i], dirs[i]->path()));
+        outcomes.push_back(collect_from_files(pids[i], "crun-lite", dirs[i]->path(),
+                                              command_seconds));
     return outcomes;
 }
 
 std::string unique_id(const std::string &prefix, const std::string &what)
 {
     return prefix + std::to_string(getpid()) + "-" + what;
+}
+
+Outcome run_under_pty(const std::string &command, const std::string &input)
+{
+    int in[2], out[2];
+    REQUIRE(pipe2(in, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+    std::vector<std::string> args = {"script", "-qec", command, "/dev/null"};
+    auto argv = c_strings(args);
+    pid_t pid = 0;
+    int spawned = posix_spawnp(&pid, "script", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    REQUIRE(spawned == 0);
+    if (!input.empty())
+        CHECK(write(in[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+
+    Outcome outcome;
+    double deadline = now_seconds() + 30;
+    for (;;) {
+        pollfd ready = {out[0], POLLIN, 0};
+        if (now_seconds() > deadline) {
+            FAIL_CHECK("script did not finish within 30 s; killed");
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (poll(&ready, 1, 1000) <= 0)
+            continue;
+        char buffer[4096];
+        ssize_t n = read(out[0], buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        outcome.out.append(buffer, static_cast<size_t>(n));
+    }
+    close(out[0]);
+    close(in[1]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return outcome;
+}
+
+std::string without_cr(std::string text)
+{
+    text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
+    return text;
 }
 
 Bundle::Bundle(const std::string &script)

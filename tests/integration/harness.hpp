@@ -54,8 +54,8 @@ const std::string &source_dir();
 Outcome crun_lite(const std::vector<std::string> &args);
 Running start_crun_lite(const std::vector<std::string> &args);
 
-// Any program (looked up in PATH), its stdin /dev/null; times out after 60 s as crun-lite does.
-Outcome run_program(const std::vector<std::string> &args);
+// Any program (looked up in PATH) in the background, its stdin /dev/null; wait() collects its
+// output through pipes and times out after 60 s, as with crun-lite.
 Running start_program(std::vector<std::string> args);
 
 // For commands that leave a container holding their stdio (create, run --detach, exec
@@ -86,6 +86,27 @@ std::vector<Outcome> crun_lite_together(const std::vector<Invocation> &commands)
 // An id that no other test process uses at the same time (cgroup directories are host-wide):
 // `prefix`, this process's pid, `-what`.
 std::string unique_id(const std::string &prefix, const std::string &what);
+
+// Any program (podman, ctr, tar...), found on PATH, with `env` (NAME=VALUE) added to the
+// test's environment and stdin on /dev/null. Output goes through files, as above, so a daemon it
+// leaves holding them (conmon, a containerd shim) cannot hold the test up; killed after
+// `seconds`, and the test fails then.
+Outcome run_program(const std::vector<std::string> &argv, const std::vector<std::string> &env = {},
+                    double seconds = 120);
+
+// argv or envp for posix_spawn: pointers into `strings`, which must outlive them.
+std::vector<char *> c_strings(std::vector<std::string> &strings);
+
+// The test's own environment, with each NAME=value of `extra` added or replacing its name, and
+// without LISTEN_FDS and LISTEN_PID, which would hand the test's fds on.
+std::vector<std::string> environment_with(const std::vector<std::string> &extra);
+
+// `sh -c command` on a terminal of its own, made by `script`; stdin gets `input`, then stays
+// open (script would end the session at its end). Output is the terminal's, both streams.
+Outcome run_under_pty(const std::string &command, const std::string &input = "");
+
+// A terminal turns "\n" into "\r\n"; checks compare lines.
+std::string without_cr(std::string text);
 
 // A temporary bundle directory whose config is the generator's default on the busybox image
 // (overlay mode) running `sh -c script` without a terminal. Tests edit `config` and call write().

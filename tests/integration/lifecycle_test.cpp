@@ -54,32 +54,6 @@ std::vector<std::string> crun_lite_argv(const std::vector<std::string> &args)
     return full;
 }
 
-std::vector<char *> c_strings(std::vector<std::string> &strings)
-{
-    std::vector<char *> pointers;
-    for (auto &text : strings)
-        pointers.push_back(text.data());
-    pointers.push_back(nullptr);
-    return pointers;
-}
-
-// The test's own environment, with each NAME=value of `extra` added or replacing its name.
-std::vector<std::string> environment_with(const std::vector<std::string> &extra)
-{
-    std::vector<std::string> env;
-    for (char **entry = environ; *entry; ++entry) {
-        std::string text = *entry;
-        std::string name = text.substr(0, text.find('='));
-        bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string &added) {
-            return added.substr(0, added.find('=')) == name;
-        });
-        if (!replaced && name != "LISTEN_FDS" && name != "LISTEN_PID")
-            env.push_back(text);
-    }
-    env.insert(env.end(), extra.begin(), extra.end());
-    return env;
-}
-
 struct LaunchOptions {
     std::vector<std::string> env;         // NAME=value, added to the test's environment
     std::vector<std::pair<int, int>> fds; // an fd of the test, and the number crun-lite gets it as

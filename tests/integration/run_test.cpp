@@ -103,3 +103,20 @@ TEST_CASE("run: --no-pivot (MS_MOVE and chroot) runs the container on the same r
     CHECK(moved.out == pivoted.out);
     CHECK(moved.out.find("crun-lite\nx\n") != std::string::npos);
 }
+
+TEST_CASE("run: runc's global --rootless and --criu are taken; a --rootless that cannot hold says why")
+{
+    Bundle bundle("echo ran");
+    auto taken = crun_lite({"--rootless", "auto", "--criu", "/usr/sbin/criu", "run", bundle.dir()});
+    CHECK(taken.status == 0);
+    CHECK(taken.out == "ran\n");
+    CHECK(crun_lite({"--rootless=false", "run", bundle.dir()}).out == "ran\n");
+
+    // These tests run as root.
+    auto refused = crun_lite({"--rootless", "true", "run", bundle.dir()});
+    CHECK(refused.status == 1);
+    CHECK(refused.err == "crun-lite: --rootless true: crun-lite runs as root because of who runs "
+                         "it (uid 0); use `auto`\n");
+    CHECK(crun_lite({"--rootless", "maybe", "run", bundle.dir()}).err ==
+          "crun-lite: --rootless: expected `true`, `false` or `auto`, got `maybe`\n");
+}

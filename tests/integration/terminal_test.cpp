@@ -32,13 +32,6 @@ double now_seconds()
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
-// A terminal turns "\n" into "\r\n"; the checks below compare lines.
-std::string without_cr(std::string text)
-{
-    text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
-    return text;
-}
-
 bool contains(const std::string &text, const std::string &part)
 {
     return text.find(part) != std::string::npos;
@@ -168,57 +161,6 @@ bool becomes_stopped(const std::string &id)
         usleep(10000);
     }
     return false;
-}
-
-// `sh -c command` on a terminal of its own, made by `script`; stdin gets `input`, then stays
-// open (script would end the session at its end). Output is the terminal's, both streams.
-Outcome run_under_pty(const std::string &command, const std::string &input = "")
-{
-    int in[2], out[2];
-    REQUIRE(pipe2(in, O_CLOEXEC) == 0);
-    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-    std::vector<std::string> args = {"script", "-qec", command, "/dev/null"};
-    std::vector<char *> argv;
-    for (auto &arg : args)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    int spawned = posix_spawnp(&pid, "script", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(in[0]);
-    close(out[1]);
-    REQUIRE(spawned == 0);
-    if (!input.empty())
-        CHECK(write(in[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
-
-    Outcome outcome;
-    double deadline = now_seconds() + 30;
-    for (;;) {
-        pollfd ready = {out[0], POLLIN, 0};
-        if (now_seconds() > deadline) {
-            FAIL_CHECK("script did not finish within 30 s; killed");
-            kill(pid, SIGKILL);
-            break;
-        }
-        if (poll(&ready, 1, 1000) <= 0)
-            continue;
-        char buffer[4096];
-        ssize_t n = read(out[0], buffer, sizeof buffer);
-        if (n <= 0)
-            break;
-        outcome.out.append(buffer, static_cast<size_t>(n));
-    }
-    close(out[0]);
-    close(in[1]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return outcome;
 }
 
 // crun-lite's command line with the test's roots, quoted for sh.

@@ -611,6 +611,20 @@ TEST_CASE("validate checks idmapped mounts")
     });
 }
 
+TEST_CASE("validate takes tmpcopyup on tmpfs mounts only")
+{
+    TempBundle bundle;
+    Config tmpfs = good_config();
+    tmpfs.mounts.push_back({"/etc", "tmpfs", "tmpfs", {"ro", "tmpcopyup"}});
+    CHECK(validate(tmpfs, bundle).errors.empty());
+    check_cases(bundle, {
+        {"on a bind", [](Config &c) { c.mounts[1].options.push_back("tmpcopyup"); },
+         {"mounts[1].options: `tmpcopyup` is for tmpfs mounts, not `bind`"}},
+        {"on proc", [](Config &c) { c.mounts[0].options = {"tmpcopyup"}; },
+         {"mounts[0].options: `tmpcopyup` is for tmpfs mounts, not `proc`"}},
+    });
+}
+
 TEST_CASE("validate checks namespaces")
 {
     TempBundle bundle;
