@@ -126,12 +126,15 @@ TEST_CASE("attacks: a cwd through symlinks or `..` is made and entered inside th
 {
     TempDir host_target;
     std::string marker = "crun-lite-cwd-" + std::to_string(getpid());
-    for (auto [link, cwd, inside] : std::vector<std::array<std::string, 3>>{
+    for (const auto &example : std::vector<std::array<std::string, 3>>{
              {climbing_link(host_target.path()), "/climb/" + marker,
               host_target.path() + "/" + marker},
              {host_target.path(), "/climb/" + marker, host_target.path() + "/" + marker},
              {"/", "/../../../../climb/" + marker, "/" + marker},
          }) {
+        // Named references, not a structured binding: clang 14 (the sanitizer build) cannot
+        // capture a binding in CAPTURE's lambda.
+        const std::string &link = example[0], &cwd = example[1], &inside = example[2];
         CAPTURE(link);
         Bundle bundle("pwd -P");
         use_private_rootfs(bundle);

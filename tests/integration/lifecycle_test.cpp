@@ -508,7 +508,11 @@ TEST_CASE("lifecycle: kill takes the signal as a name, a number, --signal, in an
         {"lc-kill-number", {"kill", "lc-kill-number", "9"}},
     };
     Containers guard{};
-    for (const auto &[id, command] : forms) {
+    for (const auto &form : forms) {
+        // Named references, not a structured binding: clang 14 (the sanitizer build) cannot
+        // capture a binding in CAPTURE's lambda.
+        const std::string &id = form.first;
+        const std::vector<std::string> &command = form.second;
         CAPTURE(id);
         guard.add(id);
         TempDir shared;

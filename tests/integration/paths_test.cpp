@@ -153,10 +153,13 @@ TEST_CASE("paths: a network sysctl without a new network namespace is refused")
 TEST_CASE("paths: rootfsPropagation sets the propagation of the container's `/`")
 {
     // Field 7 of a mountinfo line is the first optional field, or `-` when there is none.
-    for (auto [propagation, expected] : std::vector<std::pair<const char *, const char *>>{
+    for (auto example : std::vector<std::pair<const char *, const char *>>{
              {"private", "-\n"},
              {"rshared", "shared\n"},
          }) {
+        // Named variables, not a structured binding: clang 14 (the sanitizer build) cannot
+        // capture a binding in CAPTURE's lambda.
+        const char *propagation = example.first, *expected = example.second;
         CAPTURE(propagation);
         Bundle bundle("awk '$5 == \"/\" { split($7, f, \":\"); print f[1] }' /proc/self/mountinfo");
         bundle.config["linux"]["rootfsPropagation"] = propagation;

@@ -810,7 +810,7 @@ TEST_CASE("normalize_container_path resolves paths lexically")
         const char *input;
         const char *normalized;
     };
-    for (auto [input, expected] : std::vector<Example>{
+    for (const auto &example : std::vector<Example>{
              {"/", "/"},
              {"", "/"},
              {"/tmp", "/tmp"},
@@ -822,10 +822,10 @@ TEST_CASE("normalize_container_path resolves paths lexically")
              {"./a/../b", "/b"},
              {"/a/...", "/a/..."},
          }) {
-        CAPTURE(input);
+        CAPTURE(example.input);
         std::string normalized;
-        CHECK(normalize_container_path(input, normalized));
-        CHECK(normalized == expected);
+        CHECK(normalize_container_path(example.input, normalized));
+        CHECK(normalized == example.normalized);
     }
 }
 
