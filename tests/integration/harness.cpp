@@ -74,6 +74,17 @@ double now_seconds()
 
 constexpr const char *data_roots_parent = "/var/lib/crun-lite-tests";
 
+// A report of AddressSanitizer, LeakSanitizer or UBSan (the sanitizer build of tools/test) in a
+// command's stderr fails the test, whatever status and output the test expects.
+void check_no_sanitizer_report(const std::string &err)
+{
+    for (const char *marker : {"==ERROR: ", "Sanitizer", ": runtime error: "})
+        if (err.find(marker) != std::string::npos) {
+            FAIL_CHECK("a sanitizer report in the stderr of a command:\n", err);
+            return;
+        }
+}
+
 struct Cleanup {
     ~Cleanup()
     {
@@ -193,6 +204,7 @@ Outcome Running::wait()
     waitpid(pid_, &status, 0);
     waited_ = true;
     outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    check_no_sanitizer_report(outcome.err);
     return outcome;
 }
 
@@ -280,6 +292,7 @@ Outcome collect_from_files(pid_t pid, const std::string &name, const std::string
     outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     outcome.out = read_text(dir + "/out");
     outcome.err = read_text(dir + "/err");
+    check_no_sanitizer_report(outcome.err);
     return outcome;
 }
 
