@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <optional>
 
 #include "cgroup/manager.hpp"
@@ -169,6 +170,12 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
         runtime_joins |= CLONE_NEWUSER;
         joined &= ~CLONE_NEWUSER;
     }
+    // As root the runtime can come back: whatever else it forks (LeakSanitizer's checker at
+    // exit, in the sanitizer build) then stays out of the container. A rootless runtime that
+    // joined the user namespace has lost the rights to.
+    UniqueFd own_pid_namespace;
+    if (!(runtime_joins & CLONE_NEWUSER))
+        own_pid_namespace.reset(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
     if (::setns(container.get(), runtime_joins) != 0)
         return Error::from_errno("enter the container's pid namespace");
     UniqueFd runtime;
@@ -185,6 +192,9 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
                    {state.cgroups, state.cgroups_made}, child_end);
     }
     child_end.close();
+    if (own_pid_namespace && ::setns(own_pid_namespace.get(), CLONE_NEWPID) != 0)
+        log::warning("exec: return to crun-lite's own pid namespace: " +
+                     std::string(std::strerror(errno)));
     ScopeExit stop_child([&] {
         sys::signal_pidfd(pidfd.get(), SIGKILL);
         ::waitpid(pid, nullptr, 0);
