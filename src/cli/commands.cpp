@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "state/container_id.hpp"
+#include "sys/sealed_self.hpp"
 #include "util/log.hpp"
 
 namespace crunlite::cli {
@@ -148,6 +149,10 @@ Result<ContainerRequest> container_request(const GlobalOptions &global,
     spec::ValidateOptions validate;
     validate.process_required = process_required;
     ContainerRequest request{TRY(spec::load_bundle(bundle_dir, validate)), {}, {}};
+    // Before any warning is logged: the re-exec starts the command over (main.cpp does it for
+    // create, which always needs it, before it reads anything).
+    if (verb == "run" && runtime::first_process_reachable_before_exec(request.bundle.config))
+        TRY(sys::reexec_from_protected_binary(global.argv));
     for (const auto &warning : request.bundle.warnings)
         log::warning(verb + " `" + id + "`: " + warning);
 

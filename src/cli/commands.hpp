@@ -18,6 +18,7 @@ struct GlobalOptions {
     std::string state_root; // --root
     std::string data_root;  // --data-root
     bool systemd_cgroup = false; // --systemd-cgroup: cgroupsPath is `slice:prefix:name`
+    char **argv = nullptr;       // the whole command line, for a re-exec (sys/sealed_self.hpp)
 };
 
 // argv after the subcommand's name; args[0] is "crun-lite <verb>" for help and error text.

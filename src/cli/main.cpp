@@ -207,15 +207,18 @@ int main(int argc, char **argv)
     for (const auto &command : commands) {
         if (command.name != name)
             continue;
-        // exec joins a running container, and create, run and container make one whose first
-        // process is a clone of crun-lite until start: from then on crun-lite must be a copy
-        // nobody in the container can write to through /proc/<pid>/exe (sys/sealed_self.hpp).
-        if (name == "exec" || name == "create" || name == "run" || name == "container") {
-            if (auto sealed = crunlite::sys::reexec_from_sealed_copy(argv); !sealed) {
+        // exec joins a running container, and create and container make one whose first
+        // process is a clone of crun-lite until start, while `exec` may add processes to it:
+        // crun-lite must then be a binary nobody in the container can write to through
+        // /proc/<pid>/exe (sys/sealed_self.hpp). run decides once it has read the config
+        // (commands.cpp).
+        if (name == "exec" || name == "create" || name == "container") {
+            if (auto sealed = crunlite::sys::reexec_from_protected_binary(argv); !sealed) {
                 crunlite::log::error(std::string(name) + ": " + sealed.error().render());
                 return 1;
             }
         }
+        global.argv = argv;
         Arguments args{"crun-lite " + std::string(name)};
         args.insert(args.end(), argv + index + 1, argv + argc);
         return command.run(global, args);

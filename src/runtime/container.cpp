@@ -248,6 +248,14 @@ state::ContainerState initial_state(const spec::Bundle &bundle, const std::strin
     return state;
 }
 
+bool first_process_reachable_before_exec(const spec::Config &config)
+{
+    const spec::Hooks &hooks = config.hooks;
+    bool hooks_before_exec = !hooks.prestart.empty() || !hooks.create_runtime.empty() ||
+                             !hooks.create_container.empty() || !hooks.start_container.empty();
+    return hooks_before_exec || !config.creates_namespace(spec::NamespaceType::pid);
+}
+
 Result<std::unique_ptr<NewContainer>> NewContainer::create(const spec::Bundle &bundle,
                                                            const CreateOptions &options)
 {
@@ -304,8 +312,10 @@ Status NewContainer::make(const spec::Bundle &bundle)
         terminal_.reset();
     }
 
-    state_.status = "created";
-    TRY(store_.save(state_));
+    if (!options_.starts_at_once) {
+        state_.status = "created";
+        TRY(store_.save(state_));
+    }
     // Recorded: the process may now outlive this command, once it says it no longer dies with it.
     TRY(channel_.send({SyncKind::start, 0, {}}));
     auto acknowledged = TRY(channel_.receive());

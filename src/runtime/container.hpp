@@ -31,7 +31,18 @@ struct CreateOptions {
     int preserved_fds = 0;   // fds 3 .. 3+N-1 pass into the container (LISTEN_FDS, --preserve-fds)
     std::string console_socket; // with process.terminal: where the pty master goes; empty keeps it
     bool systemd_cgroup = false; // --systemd-cgroup (cgroup/path.hpp)
+    // run: no `created` state in between, so `exec` finds nothing to join until the program
+    // runs (the status stays `creating` until then).
+    bool starts_at_once = false;
 };
+
+// Whether anything but crun-lite and the host could reach the container's first process while
+// it is still a clone of crun-lite, before it execs the program: processes already in a pid
+// namespace it joins or shares, or hooks that run before the program (startContainer's even
+// from the image). If so, that process must not run the runtime binary from disk (CVE-2019-5736,
+// sys/sealed_self.hpp). With a new pid namespace of its own and no such hook, nothing is in its
+// pid namespace before the program, as long as `exec` cannot join (see starts_at_once).
+bool first_process_reachable_before_exec(const spec::Config &config);
 
 class NewContainer {
 public:

@@ -156,7 +156,7 @@ Status await_exec_result(int fd)
 
 } // namespace
 
-Status release_first_process(state::StateStore &store, state::ContainerState &state)
+Status release_first_process(const state::StateStore &store, const state::ContainerState &state)
 {
     std::string fifo = store.container_dir(state.id) + "/" + state::exec_fifo_name;
     // Non-blocking: the open succeeds only while the first process holds the fifo.
@@ -167,10 +167,9 @@ Status release_first_process(state::StateStore &store, state::ContainerState &st
         return Error::from_errno("open `" + fifo + "`");
     if (::write(fd.get(), "0", 1) != 1)
         return Error::from_errno("write `" + fifo + "`");
+    // Nothing to record: the status reads `running` from now on, the fifo being gone.
     ::unlink(fifo.c_str());
-
-    state.status = "running";
-    return store.save(state);
+    return Ok{};
 }
 
 Status start_container(state::StateStore &store, const std::string &id)

@@ -19,7 +19,7 @@ namespace crunlite::runtime {
 Status start_container(state::StateStore &store, const std::string &id);
 
 // The part of start that needs no lock, for `run`, which already holds it.
-Status release_first_process(state::StateStore &store, state::ContainerState &state);
+Status release_first_process(const state::StateStore &store, const state::ContainerState &state);
 
 // Sends `signal` to the container's first process, or with `all` to every process in it.
 Status kill_container(state::StateStore &store, const std::string &id, int signal, bool all);

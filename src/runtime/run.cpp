@@ -16,13 +16,22 @@
 namespace crunlite::runtime {
 namespace {
 
+// Once the program runs: `exec` may join from now on (CreateOptions::starts_at_once).
+Status record_running(NewContainer &container)
+{
+    container.state().status = "running";
+    return container.store().save(container.state());
+}
+
 Result<int> run_detached(const spec::Bundle &bundle, const RunOptions &options)
 {
     CreateOptions create = options.create;
     create.foreground = false;
+    create.starts_at_once = true;
     auto container = TRY(NewContainer::create(bundle, create));
     TRY(release_first_process(container->store(), container->state()));
     TRY(await_exec(container->channel()));
+    TRY(record_running(*container));
     container->run_poststart_hooks();
     TRY(write_pid_file(options.pid_file, container->pid()));
     container->keep();
@@ -46,6 +55,7 @@ Result<int> run_container(const spec::Bundle &bundle, const RunOptions &options)
 
     CreateOptions create = options.create;
     create.foreground = true;
+    create.starts_at_once = true;
     auto container = TRY(NewContainer::create(bundle, create));
     // Joined before the program runs, so its first output and its first read find them joined.
     std::optional<TerminalRelay> terminal;
@@ -53,6 +63,7 @@ Result<int> run_container(const spec::Bundle &bundle, const RunOptions &options)
         TRY(terminal.emplace(std::move(master)).start());
     TRY(release_first_process(container->store(), container->state()));
     TRY(await_exec(container->channel()));
+    TRY(record_running(*container));
     container->run_poststart_hooks();
     TRY(write_pid_file(options.pid_file, container->pid()));
     container->unlock();

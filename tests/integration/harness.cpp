@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -500,6 +501,18 @@ bool exists(const std::string &path)
 {
     struct stat info {};
     return lstat(path.c_str(), &info) == 0;
+}
+
+bool runs_protected_binary(pid_t pid)
+{
+    int exe = open(("/proc/" + std::to_string(pid) + "/exe").c_str(), O_RDONLY | O_CLOEXEC);
+    if (exe < 0)
+        return false;
+    int seals = fcntl(exe, F_GET_SEALS);
+    struct statvfs mount {};
+    bool read_only = fstatvfs(exe, &mount) == 0 && (mount.f_flag & ST_RDONLY) != 0;
+    close(exe);
+    return read_only || (seals >= 0 && (seals & F_SEAL_WRITE) != 0);
 }
 
 namespace {

@@ -160,6 +160,10 @@ std::string read_text(const std::string &path);
 void write_text(const std::string &path, const std::string &text);
 bool exists(const std::string &path);
 
+// Whether process `pid` runs from a sealed memfd or a file on a read-only mount: a binary no
+// open of /proc/<pid>/exe can write (sys/sealed_self.hpp).
+bool runs_protected_binary(pid_t pid);
+
 // Pids of host processes whose command line contains `needle`.
 std::vector<pid_t> processes_matching(const std::string &needle);
 

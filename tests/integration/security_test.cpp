@@ -77,46 +77,85 @@ TEST_CASE("security: the image stays unchanged even when the container removes a
     CHECK(tree_hash(image_dir()) == image_before);
 }
 
-// CVE-2019-5736: until start, a created container's first process is crun-lite itself. Were
-// it the binary on disk, a process exec'd into the container could open /proc/1/exe and write
-// the host's runtime once the first process moves on to the program.
-TEST_CASE("security: a container's first process never runs the runtime binary from disk")
-{
-    TempDir runtime_dir;
-    std::string binary = runtime_dir.path() + "/crun-lite";
-    std::filesystem::copy_file(std::getenv("CRUN_LITE_BIN"), binary);
-    std::filesystem::permissions(binary, std::filesystem::perms::owner_all);
-    std::string before = tree_hash(runtime_dir.path());
+namespace {
 
-    Bundle bundle("sleep 2");
-    std::string id = "sec-sealed";
-    // The copy, with this test's roots; its output is of no interest.
-    auto run_copy = [&](const std::vector<std::string> &args) {
-        std::vector<std::string> all = {binary, "--root", state_root(), "--data-root", data_root()};
+// A copy of crun-lite in a directory of its own, run with this test's roots, so an attack that
+// gets through changes the copy, not the build.
+class RuntimeCopy {
+public:
+    RuntimeCopy() : binary_(dir_.path() + "/crun-lite")
+    {
+        std::filesystem::copy_file(std::getenv("CRUN_LITE_BIN"), binary_);
+        std::filesystem::permissions(binary_, std::filesystem::perms::owner_all);
+        before_ = tree_hash(dir_.path());
+    }
+
+    // Its exit status; its output is of no interest.
+    int run(const std::vector<std::string> &args) const
+    {
+        std::vector<std::string> all = {binary_, "--root", state_root(), "--data-root",
+                                        data_root()};
         all.insert(all.end(), args.begin(), args.end());
         std::string line;
         for (const auto &arg : all)
             line += "'" + arg + "' ";
         return std::system((line + ">/dev/null 2>&1 </dev/null").c_str());
-    };
-    REQUIRE(run_copy({"create", "--bundle", bundle.dir(), id}) == 0);
-    auto state = nlohmann::json::parse(crun_lite({"state", id}).out);
-    char target[256] = {};
-    std::string exe_link = "/proc/" + std::to_string(state["pid"].get<int>()) + "/exe";
-    ssize_t length = readlink(exe_link.c_str(), target, sizeof target - 1);
-    CHECK(std::string(target, length > 0 ? static_cast<size_t>(length) : 0)
-              .starts_with("/memfd:crun-lite"));
+    }
 
-    // The attack itself: open the first process's binary, then write it once start has run.
+    bool unchanged() const { return tree_hash(dir_.path()) == before_; }
+
+private:
+    TempDir dir_;
+    std::string binary_;
+    std::string before_;
+};
+
+// What a process in the container does: open the first process's binary while it is still
+// crun-lite, then try to write it, again and again, as that process moves on to the program.
+const std::string attack_on_first_process =
+    "exec 3</proc/1/exe; for i in $(seq 100); do echo X >> /proc/self/fd/3 && break; "
+    "sleep 0.02; done";
+
+} // namespace
+
+// CVE-2019-5736: until start, a created container's first process is crun-lite itself. Were
+// it the binary on disk, a process exec'd into the container could open /proc/1/exe and write
+// the host's runtime once the first process moves on to the program.
+TEST_CASE("security: a created container's first process runs a binary nobody can write")
+{
+    RuntimeCopy runtime;
+    Bundle bundle("sleep 2");
+    std::string id = "sec-sealed";
+    REQUIRE(runtime.run({"create", "--bundle", bundle.dir(), id}) == 0);
+    auto state = nlohmann::json::parse(crun_lite({"state", id}).out);
+    CHECK(runs_protected_binary(state["pid"].get<pid_t>()));
+
     auto attack = crun_lite_leaving_container(
-        {"exec", "--detach", id, "sh", "-c",
-         "exec 3</proc/1/exe; for i in $(seq 100); do echo X >> /proc/self/fd/3 && break; "
-         "sleep 0.02; done"});
+        {"exec", "--detach", id, "sh", "-c", attack_on_first_process});
     CHECK(attack.status == 0);
-    CHECK(run_copy({"start", id}) == 0);
+    CHECK(runtime.run({"start", id}) == 0);
     usleep(500000);
     crun_lite({"delete", "--force", id});
-    CHECK(tree_hash(runtime_dir.path()) == before);
+    CHECK(runtime.unchanged());
+}
+
+// `run` skips the protected binary only when nothing can reach its first process before the
+// program: a startContainer hook, resolved in the image, can.
+TEST_CASE("security: run protects its binary from a startContainer hook of the image")
+{
+    RuntimeCopy runtime;
+    Bundle bundle("sleep 2");
+    bundle.config["hooks"]["startContainer"] = nlohmann::json::array(
+        {{{"path", "/bin/sh"},
+          {"args", {"sh", "-c", "(" + attack_on_first_process + ") >/dev/null 2>&1 &"}}}});
+    bundle.write();
+    std::string id = "sec-run-hook";
+
+    // Detached, so that once the program runs no crun-lite process holds the binary busy.
+    CHECK(runtime.run({"run", "--detach", "--bundle", bundle.dir(), id}) == 0);
+    usleep(500000);
+    crun_lite({"delete", "--force", id});
+    CHECK(runtime.unchanged());
 }
 
 // CVE-2024-21626's kind: a created container's first process must hold no directory of the
