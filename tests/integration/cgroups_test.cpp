@@ -323,6 +323,22 @@ TEST_CASE("cgroups: update changes a running container's limits, by flag or reso
     CHECK(trimmed(cgroup_dir("pids", id) + "/pids.max") == "40");
     CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "256");
 
+    // runc's spellings: --cpu-share, byte counts with binary suffixes, the cpuset lists.
+    auto runc_style = crun_lite({"update", "--cpu-share", "512", "--memory", "64m",
+                                 "--memory-reservation", "32MiB", "--cpuset-cpus", "0", id});
+    CHECK(runc_style.err == "");
+    CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "512");
+    CHECK(trimmed(cgroup_dir("memory", id) + "/memory.limit_in_bytes") == "67108864");
+    CHECK(trimmed(cgroup_dir("memory", id) + "/memory.soft_limit_in_bytes") == "33554432");
+    CHECK(trimmed(cgroup_dir("cpuset", id) + "/cpuset.cpus") == "0");
+    auto bad_suffix = crun_lite({"update", "--memory", "12x", id});
+    CHECK(bad_suffix.status == 1);
+    CHECK(bad_suffix.err ==
+          "crun-lite: update `" + id + "`: --memory: expected a byte count, got `12x`\n");
+    auto wrapping = crun_lite({"update", "--blkio-weight", "70000", id});
+    CHECK(wrapping.err ==
+          "crun-lite: update `" + id + "`: --blkio-weight: must be at most 65535, got 70000\n");
+
     TempDir dir;
     write_text(dir.path() + "/resources.json", R"({"pids": {"limit": 50}})");
     CHECK(crun_lite({"update", "--resources", dir.path() + "/resources.json", id}).status == 0);
@@ -339,7 +355,7 @@ TEST_CASE("cgroups: update changes a running container's limits, by flag or reso
     CHECK(zero_shares.status == 1);
     CHECK(zero_shares.err == "crun-lite: update `" + id +
                                  "`: --cpu-shares: must be between 2 and 262144, got 0\n");
-    CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "256");
+    CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "512");
 }
 
 TEST_CASE("cgroups: update refuses rdma by name and names its --resources source in errors")
