@@ -1,6 +1,5 @@
 #include "runtime/foreground.hpp"
 
-#include <dirent.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,34 +63,12 @@ Result<int> relay_until_exit(const SignalRelay &relay, pid_t pid, int pidfd, boo
     }
 }
 
-namespace {
-
-std::vector<pid_t> children_of(pid_t parent)
-{
-    std::vector<pid_t> children;
-    DIR *proc = ::opendir("/proc");
-    if (!proc)
-        return children;
-    while (dirent *entry = ::readdir(proc)) {
-        pid_t pid = static_cast<pid_t>(atoi(entry->d_name));
-        if (pid <= 0)
-            continue;
-        auto stat = sys::read_process_stat(pid);
-        if (stat && stat->parent == parent)
-            children.push_back(pid);
-    }
-    ::closedir(proc);
-    return children;
-}
-
-} // namespace
-
 // TODO: kill through the container's cgroup once crun-lite makes one (cgroup support); this
 // misses a process that escaped with setsid and a double fork before its parent was killed.
 void kill_leftover_processes()
 {
     for (int round = 0; round < 100; ++round) {
-        auto children = children_of(::getpid());
+        auto children = sys::children_of(::getpid());
         if (children.empty())
             return;
         for (pid_t child : children)

@@ -4,10 +4,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
+#include <utility>
 
 #include "runtime/process.hpp"
 #include "sys/process.hpp"
@@ -51,31 +54,139 @@ Result<UniqueFd> state_file(const std::string &state_json)
     _exit(127);
 }
 
-// Kills a hook that ran past its timeout and everything it started: its process group, and
-// every descendant, which setsid may have taken out of the group. Each found is stopped first,
-// so that it cannot fork behind the walk, until a walk finds nothing new; then all are killed.
-// A process that left the tree before (a double fork's orphan) is not found.
-void kill_hook_tree(pid_t pid, int pidfd)
+// Stops `root` and every descendant, walking again until a walk finds no new one (so none can
+// fork behind the walk), then kills them all.
+void kill_tree(pid_t root)
 {
-    ::kill(-pid, SIGSTOP);
     std::set<pid_t> stopped;
     for (bool grew = true; grew;) {
         grew = false;
-        for (pid_t member : sys::descendants_of(pid))
+        for (pid_t member : sys::descendants_of(root))
             if (stopped.insert(member).second) {
                 ::kill(member, SIGSTOP);
                 grew = true;
             }
     }
     for (pid_t member : stopped)
-        if (member != pid)
-            ::kill(member, SIGKILL);
+        ::kill(member, SIGKILL);
+}
+
+// What a hook leaves running when it fails or times out. While hooks run, the runtime is the
+// subreaper of what they start, so a double fork's orphan comes back to it instead of escaping
+// to the host's init; a failed hook's strays are then the runtime's children that were not
+// there before the hook, and they are killed with their descendants.
+//
+// A hook that succeeds may leave a process running on purpose (a helper that lives as long as
+// the container, say): as with runc and crun, that one is kept. It stays the runtime's child
+// until the runtime exits, then passes to the runtime's own reaper, as it would have.
+class StrayCatcher {
+public:
+    static Result<StrayCatcher> start()
+    {
+        StrayCatcher catcher;
+        int was_subreaper = 0;
+        if (::prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper) != 0)
+            return Error::from_errno("read whether the runtime is a subreaper");
+        catcher.restore_subreaper_ = was_subreaper == 0;
+        if (catcher.restore_subreaper_ && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+            return Error::from_errno("become the subreaper of the hook's processes");
+        catcher.proc_is_own_view_ = proc_shows_own_pids();
+        if (catcher.proc_is_own_view_)
+            catcher.before_ = sys::children_of(::getpid());
+        return catcher;
+    }
+
+    StrayCatcher(StrayCatcher &&other) noexcept
+        : before_(std::move(other.before_)), proc_is_own_view_(other.proc_is_own_view_),
+          restore_subreaper_(std::exchange(other.restore_subreaper_, false))
+    {
+    }
+
+    ~StrayCatcher()
+    {
+        if (restore_subreaper_)
+            ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+    }
+
+    // Whether /proc's pids are the runtime's: false in a container's first process that runs
+    // createContainer hooks in a new pid namespace with the host's /proc still mounted.
+    bool proc_is_own_view() const { return proc_is_own_view_; }
+
+    // Kills and reaps every child of the runtime that came after start(), with its descendants,
+    // until none is left; a killed parent's children come back as children, hence the rounds.
+    void kill_strays()
+    {
+        if (!proc_is_own_view_) {
+            kill_strays_as_namespace_init();
+            return;
+        }
+        for (int round = 0; round < 100; ++round) {
+            auto strays = new_children();
+            if (strays.empty())
+                return;
+            for (pid_t stray : strays)
+                kill_tree(stray);
+            for (pid_t stray : strays)
+                while (::waitpid(stray, nullptr, 0) < 0 && errno == EINTR) {
+                }
+        }
+    }
+
+private:
+    StrayCatcher() = default;
+
+    static bool proc_shows_own_pids()
+    {
+        char link[32] = {};
+        if (::readlink("/proc/self", link, sizeof link - 1) <= 0)
+            return false;
+        return strtol(link, nullptr, 10) == ::getpid();
+    }
+
+    std::vector<pid_t> new_children() const
+    {
+        std::vector<pid_t> found;
+        for (pid_t child : sys::children_of(::getpid()))
+            if (std::find(before_.begin(), before_.end(), child) == before_.end())
+                found.push_back(child);
+        return found;
+    }
+
+    // Without a /proc of its own namespace, the runtime cannot tell its processes apart; as the
+    // first process of a new pid namespace it has no others yet, so every other process in the
+    // namespace came from the hook. Elsewhere, strays are left (logged).
+    static void kill_strays_as_namespace_init()
+    {
+        if (::getpid() != 1) {
+            log::debug("no /proc of the runtime's pid namespace: a failed hook's strays stay");
+            return;
+        }
+        ::kill(-1, SIGKILL);
+        while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+        }
+    }
+
+    std::vector<pid_t> before_;
+    bool proc_is_own_view_ = false;
+    bool restore_subreaper_ = false;
+};
+
+// Kills a hook that ran past its timeout and everything it started: its process group, and
+// every descendant, which setsid may have taken out of the group. A process that left the tree
+// (a double fork's orphan) is the StrayCatcher's.
+void kill_hook_tree(pid_t pid, int pidfd, bool walk_descendants)
+{
+    ::kill(-pid, SIGSTOP);
+    if (walk_descendants)
+        kill_tree(pid);
     ::kill(-pid, SIGKILL);
     sys::signal_pidfd(pidfd, SIGKILL);
 }
 
-// Waits for the hook; past its timeout, kills it and its process group. Returns the wait status, or nullopt on timeout.
-Result<std::optional<int>> wait_for_hook(pid_t pid, int pidfd, const spec::Hook &hook)
+// Waits for the hook; past its timeout, kills it and its process group. Returns the wait
+// status, or nullopt on timeout.
+Result<std::optional<int>> wait_for_hook(pid_t pid, int pidfd, const spec::Hook &hook,
+                                         const StrayCatcher &strays)
 {
     bool timed_out = false;
     if (hook.timeout) {
@@ -85,7 +196,7 @@ Result<std::optional<int>> wait_for_hook(pid_t pid, int pidfd, const spec::Hook 
             ready = ::poll(&entry, 1, *hook.timeout * 1000);
         } while (ready < 0 && errno == EINTR);
         if (ready == 0) {
-            kill_hook_tree(pid, pidfd);
+            kill_hook_tree(pid, pidfd, strays.proc_is_own_view());
             timed_out = true;
         }
     }
@@ -123,6 +234,7 @@ Status run_hook(const spec::Hook &hook, const std::string &state_json)
     UniqueFd error_reader(error_pipe[0]);
     UniqueFd error_writer(error_pipe[1]);
 
+    auto strays = TRY(StrayCatcher::start());
     UniqueFd pidfd;
     pid_t pid = TRY_CONTEXT(sys::clone_with_flags(0, &pidfd), "start `" + hook.path + "`");
     if (pid == 0)
@@ -134,11 +246,12 @@ Status run_hook(const spec::Hook &hook, const std::string &state_json)
     do {
         got = ::read(error_reader.get(), &exec_errno, sizeof exec_errno);
     } while (got < 0 && errno == EINTR);
-    auto wait_status = TRY(wait_for_hook(pid, pidfd.get(), hook));
+    auto wait_status = TRY(wait_for_hook(pid, pidfd.get(), hook, strays));
     if (got == sizeof exec_errno)
         return Error::system(exec_errno, "exec `" + hook.path + "`");
     if (wait_status && WIFEXITED(*wait_status) && WEXITSTATUS(*wait_status) == 0)
         return Ok{};
+    strays.kill_strays();
     return Error::message(describe_failure(hook, wait_status));
 }
 

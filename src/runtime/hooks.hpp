@@ -4,7 +4,9 @@
 //
 // Each hook gets the container's state JSON on stdin, the caller's stderr as its stdout and
 // stderr (so a hook's output never mixes into the container's stdout under `run`), its own
-// args and env, and no other fd. A timeout kills it with SIGKILL.
+// args and env, and no other fd. A timeout kills it with SIGKILL. A hook that fails or times
+// out takes along every process it started, double-forked orphans included; one that succeeds
+// may leave a process running.
 #pragma once
 
 #include <string>

@@ -146,4 +146,13 @@ std::vector<pid_t> descendants_of(pid_t root)
     return found;
 }
 
+std::vector<pid_t> children_of(pid_t parent)
+{
+    std::vector<pid_t> children;
+    for (pid_t pid : all_pids())
+        if (auto stat = read_process_stat(pid); stat && stat->parent == parent)
+            children.push_back(pid);
+    return children;
+}
+
 } // namespace crunlite::sys

@@ -40,6 +40,7 @@ std::optional<ProcessStat> read_process_stat(pid_t pid);
 // once: a snapshot, which a fork or an exit changes at once.
 std::vector<pid_t> all_pids();
 std::vector<pid_t> descendants_of(pid_t root);
+std::vector<pid_t> children_of(pid_t parent);
 
 // Remembers which fds above 2 the caller left open. Called first thing in main, before
 // crun-lite opens anything of its own, so that no fd of crun-lite's is ever taken for one the

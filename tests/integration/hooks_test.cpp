@@ -5,6 +5,7 @@
 // the file shows the order, and saves its stdin and the uts and mount namespaces it ran in.
 // Ids start with `hk-`.
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -207,6 +208,59 @@ TEST_CASE("hooks: a hook past its timeout is killed and fails create")
     CHECK(processes_matching("sleep " + seconds).empty());
     // One that left the hook's process group with setsid goes too.
     CHECK(processes_matching("sleep 1" + seconds).empty());
+}
+
+// A hook body that leaves a daemon behind by a double fork, out of its session and process
+// group, and waits until the daemon wrote its pid (so the hook ends only once it runs). The
+// daemon's command line holds `marker`, which no other process has.
+std::string detach_daemon(const HookDir &hooks, const std::string &marker)
+{
+    std::string pid_file = hooks.path() + "/daemon.pid";
+    return "(setsid sh -c 'echo $$ > " + pid_file + "; exec sleep " + marker + "' &)\n" +
+           "while [ ! -s " + pid_file + " ]; do sleep 0.01; done\n";
+}
+
+TEST_CASE("hooks: a double-forked orphan of a hook past its timeout is killed with it")
+{
+    Bundle bundle("exec sleep 100");
+    HookDir hooks(bundle);
+    std::string marker = "3601." + std::to_string(::getpid());
+    std::string hook = hooks.script("detach.sh", detach_daemon(hooks, marker) + "sleep 100");
+    bundle.config["hooks"]["createRuntime"] = {{{"path", hook}, {"timeout", 1}}};
+    bundle.write();
+
+    check_create_fails(bundle, "hk-orphan-timeout",
+                       "hooks.createRuntime[0]: `" + hook +
+                           "` ran past its timeout of 1 s and was killed");
+    CHECK(processes_matching("sleep " + marker).empty());
+}
+
+TEST_CASE("hooks: a failing hook's double-forked orphan is killed, a succeeding one's is kept")
+{
+    Bundle bundle("exec sleep 100");
+    HookDir hooks(bundle);
+    std::string marker = "3602." + std::to_string(::getpid());
+    std::string failing = hooks.script("fail.sh", detach_daemon(hooks, marker) + "exit 3");
+    bundle.config["hooks"]["prestart"] = {{{"path", failing}}};
+    bundle.write();
+    check_create_fails(bundle, "hk-orphan-fail",
+                       "hooks.prestart[0]: `" + failing + "` exited with status 3");
+    CHECK(processes_matching("sleep " + marker).empty());
+
+    // A hook that succeeds may have started a helper on purpose: it outlives create, as with
+    // runc and crun (runtime.md leaves what a hook does to the hook).
+    std::filesystem::remove(hooks.path() + "/daemon.pid");
+    std::string helper = hooks.script("helper.sh", detach_daemon(hooks, marker));
+    bundle.config["hooks"]["prestart"] = {{{"path", helper}}};
+    bundle.write();
+    Removed guard{"hk-orphan-kept"};
+    auto created =
+        crun_lite_leaving_container({"create", "--bundle", bundle.dir(), "hk-orphan-kept"});
+    REQUIRE_MESSAGE(created.status == 0, created.err);
+    auto kept = processes_matching("sleep " + marker);
+    CHECK(kept.size() == 1);
+    for (pid_t daemon : kept)
+        ::kill(daemon, SIGKILL);
 }
 
 TEST_CASE("hooks: a failing startContainer hook fails start and stops the container")
