@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "cgroup/manager.hpp"
+#include "cgroup/oom.hpp"
 #include "cgroup/path.hpp"
 
 using namespace crunlite;
@@ -27,7 +28,7 @@ const char *const v2_only_proc_cgroups = "#subsys_name\thierarchy\tnum_cgroups\t
 const char *const leaf_files[] = {
     "cgroup.procs", "memory.max",  "memory.swap.max", "memory.low",  "memory.high",
     "cpu.max",      "cpu.weight",  "cpu.idle",        "cpuset.cpus", "cpuset.mems",
-    "pids.max",     "hugetlb.2MB.max", "hugetlb.1GB.max",
+    "pids.max",     "hugetlb.2MB.max", "hugetlb.1GB.max", "memory.events",
 };
 
 class FakeCgroupfs {
@@ -192,4 +193,47 @@ TEST_CASE("fake cgroupfs: a limit set to -1 writes `max`")
     CHECK(fake.content(fake.leaf() + "/memory.max") == "max");
     CHECK(fake.content(fake.leaf() + "/pids.max") == "max");
     CHECK(fake.content(fake.leaf() + "/cpu.max") == "max 100000");
+}
+
+// The kernel raises POLLPRI on memory.events when a count changes, which a tmpfs file cannot
+// do; the test drives take() as the events loop does after each wake-up, and checks the watch
+// asks for POLLPRI on that file.
+TEST_CASE("fake cgroupfs: the v2 OOM watch reports each rise of memory.events' oom_kill")
+{
+    FakeCgroupfs fake;
+    Cgroups cgroups = plan_directories(fake.host(), resolve_cgroups_path("", "c1", false).value());
+    std::string events = fake.leaf() + "/memory.events";
+    // Only oom_kill moves: a watch reading another line sees no change.
+    auto write_kills = [&](int kills) {
+        std::ofstream(events) << "low 0\nhigh 3\nmax 7\noom 9\noom_kill " << kills
+                              << "\noom_group_kill 0\n";
+    };
+    write_kills(2); // kills from before the watch are not news
+
+    auto watch = OomWatch::open(cgroups);
+    INFO((watch ? std::string() : watch.error().render()));
+    REQUIRE(watch.ok());
+    CHECK(watch->poll_entry().fd >= 0);
+    CHECK(watch->poll_entry().events == POLLPRI);
+    CHECK_FALSE(watch->take());
+
+    write_kills(3);
+    CHECK(watch->take());
+    CHECK_FALSE(watch->take()); // the same count again: nothing new
+
+    write_kills(5); // two kills between wake-ups make one notice
+    CHECK(watch->take());
+    CHECK_FALSE(watch->take());
+}
+
+TEST_CASE("fake cgroupfs: a v2 cgroup without the memory controller has no OOM to watch")
+{
+    FakeCgroupfs fake;
+    Cgroups cgroups = plan_directories(fake.host(), resolve_cgroups_path("", "c1", false).value());
+    std::filesystem::remove(fake.leaf() + "/memory.events");
+
+    auto watch = OomWatch::open(cgroups);
+    REQUIRE(watch.ok());
+    CHECK(watch->poll_entry().fd == -1);
+    CHECK_FALSE(watch->take());
 }
