@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "runtime/hooks.hpp"
+#include "runtime/namespace_socket.hpp"
 #include "runtime/mount_options.hpp"
 #include "runtime/net_devices.hpp"
 #include "runtime/scheduling.hpp"
@@ -369,6 +370,11 @@ Status NewContainer::spawn(LaunchPlan &plan)
     plan.exec_fifo_fd = fifo.get();
     UniqueFd result = TRY(make_fifo(store_.container_dir(options_.id), state::exec_result_name));
     plan.exec_result_fd = result.get();
+    UniqueFd namespace_listener;
+    if (::geteuid() != 0) {
+        namespace_listener = TRY(listen_for_namespace_requests(lock_.dir_fd()));
+        plan.namespace_listener_fd = namespace_listener.get();
+    }
     TRY(enter_pid_namespace_for_child(plan));
     auto [parent_end, child_end] = TRY(make_sync_channels());
 

@@ -15,6 +15,7 @@
 #include "cgroup/manager.hpp"
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
+#include "runtime/namespace_socket.hpp"
 #include "runtime/process.hpp"
 #include "runtime/scheduling.hpp"
 #include "runtime/seccomp.hpp"
@@ -48,21 +49,56 @@ bool same_file(const std::string &first, const std::string &second)
            a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-// The namespaces the container does not share with the runtime. Only those are joined: from a
-// container's user namespace, joining one of the host's (its network, when it has none of its
-// own) would need privileges over the host's user namespace, which a rootless runtime lacks.
-// setns(2) on a pidfd enters the user namespace first, so the others are then permitted.
-int namespaces_to_join(pid_t container_pid)
-{
-    int flags = 0;
-    for (const auto &ns : joinable_namespaces)
-        if (!same_file("/proc/" + std::to_string(container_pid) + "/ns/" + ns.name,
-                       std::string("/proc/self/ns/") + ns.name))
-            flags |= ns.flag;
-    return flags;
-}
+// The way into the container: its first process's pidfd, or, for a rootless exec before start,
+// the namespaces that process handed over (namespace_socket.hpp).
+struct ContainerEntry {
+    UniqueFd pidfd;
+    std::optional<NamespaceFds> namespaces;
 
-Result<UniqueFd> open_running_container(const state::StateStore &store,
+    // The namespaces the container does not share with the runtime. Only those are joined: from
+    // a container's user namespace, joining one of the host's (its network, when it has none of
+    // its own) would need privileges over the host's user namespace, which a rootless runtime
+    // lacks.
+    int namespaces_to_join(pid_t container_pid) const
+    {
+        int flags = 0;
+        if (namespaces) {
+            for (size_t i = 0; i < served_namespace_count; ++i)
+                if (!same_namespace((*namespaces)[i].get(), served_namespaces[i].name))
+                    flags |= served_namespaces[i].flag;
+            return flags;
+        }
+        for (const auto &ns : joinable_namespaces)
+            if (!same_file("/proc/" + std::to_string(container_pid) + "/ns/" + ns.name,
+                           std::string("/proc/self/ns/") + ns.name))
+                flags |= ns.flag;
+        return flags;
+    }
+
+    // setns(2) on a pidfd enters the user namespace first, so the others are then permitted;
+    // one namespace at a time, the order of served_namespaces does the same.
+    int join(int flags) const
+    {
+        if (!namespaces)
+            return ::setns(pidfd.get(), flags);
+        for (size_t i = 0; i < served_namespace_count; ++i)
+            if ((flags & served_namespaces[i].flag) &&
+                ::setns((*namespaces)[i].get(), served_namespaces[i].flag) != 0)
+                return -1;
+        return 0;
+    }
+
+private:
+    static bool same_namespace(int fd, const char *name)
+    {
+        struct stat theirs {}, ours {};
+        return ::fstat(fd, &theirs) == 0 &&
+               ::stat((std::string("/proc/self/ns/") + name).c_str(), &ours) == 0 &&
+               theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+    }
+};
+
+Result<ContainerEntry> open_running_container(const state::StateStore &store,
                                         const state::ContainerState &state)
 {
     std::string status = state::live_status(store, state);
@@ -71,11 +107,17 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
         return Error::message("container is paused; resume it first");
     if (status != "running" && status != "created")
         return Error::message("container not running");
-    UniqueFd pidfd = sys::open_pidfd(state.pid);
+    ContainerEntry entry;
+    entry.pidfd = sys::open_pidfd(state.pid);
     // Checked after opening: from here on the pidfd can name no other process.
-    if (!pidfd || !state::process_alive(state.pid, state.pid_start_time))
+    if (!entry.pidfd || !state::process_alive(state.pid, state.pid_start_time))
         return Error::message("container not running");
-    return pidfd;
+    if (::geteuid() != 0 && status == "created") {
+        std::string dir = store.container_dir(state.id);
+        if (UniqueFd dir_fd{::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)})
+            entry.namespaces = request_namespaces(dir_fd.get());
+    }
+    return entry;
 }
 
 [[noreturn]] void fail_in_child(SyncChannel &channel, const Error &error, int exit_status)
@@ -89,7 +131,7 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
 }
 
 // The child: into the container, then the program. Never returns.
-[[noreturn]] void exec_child(int container_pidfd, int joined_namespaces,
+[[noreturn]] void exec_child(const ContainerEntry &container, int joined_namespaces,
                              const spec::Process &process,
                              const std::vector<int> &passed_fds, int runtime_pidfd,
                              const std::optional<SeccompProgram> &seccomp,
@@ -107,7 +149,7 @@ Result<UniqueFd> open_running_container(const state::StateStore &store,
     if (auto status = set_oom_score_adj(process); !status)
         fail_in_child(channel, status.error(), 1);
     // Joining the mount namespace also sets root and cwd to the container's root.
-    if (::setns(container_pidfd, joined_namespaces) != 0)
+    if (container.join(joined_namespaces) != 0)
         fail_in_child(channel, Error::from_errno("join the container's namespaces"), 1);
     if (process.terminal) {
         auto master = make_container_terminal(process, ConsoleBinding::leave);
@@ -148,7 +190,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
                               const spec::Process &process, const ExecOptions &options)
 {
     auto state = TRY(store.load(id));
-    UniqueFd container = TRY(open_running_container(store, state));
+    ContainerEntry container = TRY(open_running_container(store, state));
 
     std::vector<int> passed = sys::inherited_fds_in_range(options.passed_fds);
     // The container's filter applies to every process in it, as with runc.
@@ -161,7 +203,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
         TRY(relay.install());
     auto [parent_end, child_end] = TRY(make_sync_channels());
 
-    int joined = namespaces_to_join(state.pid);
+    int joined = container.namespaces_to_join(state.pid);
     // The pid namespace applies to children only: the runtime itself stays where it is. Not
     // root, it needs rights in the user namespace that owns the pid namespace first: it joins
     // that too (one setns enters the user namespace first), and the child need not again.
@@ -176,7 +218,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     UniqueFd own_pid_namespace;
     if (!(runtime_joins & CLONE_NEWUSER))
         own_pid_namespace.reset(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
-    if (::setns(container.get(), runtime_joins) != 0)
+    if (container.join(runtime_joins) != 0)
         return Error::from_errno("enter the container's pid namespace");
     UniqueFd runtime;
     if (!options.detach) {
@@ -188,7 +230,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     pid_t pid = TRY(sys::clone_with_flags(0, &pidfd));
     if (pid == 0) {
         parent_end.close();
-        exec_child(container.get(), joined, process, passed, runtime.get(), seccomp,
+        exec_child(container, joined, process, passed, runtime.get(), seccomp,
                    {state.cgroups, state.cgroups_made}, child_end);
     }
     child_end.close();

@@ -13,6 +13,7 @@
 // the parent's code, whose stack it shares a copy of.
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -27,6 +28,7 @@
 #include "runtime/devices.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/launch.hpp"
+#include "runtime/namespace_socket.hpp"
 #include "runtime/process.hpp"
 #include "runtime/protected_paths.hpp"
 #include "runtime/rootfs.hpp"
@@ -87,6 +89,17 @@ Status run_create_hooks(const spec::Hooks &hooks, SyncChannel &channel, HookCont
     return run_own_hooks("createContainer", hooks.create_container, context, "creating");
 }
 
+// Rootless only (namespace_socket.hpp): what a rootless exec gets, until start.
+NamespaceFds own_namespaces;
+
+// Through the host's /proc, which pivot_root hides next.
+Status keep_own_namespaces(const LaunchPlan &plan)
+{
+    if (plan.namespace_listener_fd >= 0)
+        own_namespaces = TRY(open_own_namespaces());
+    return Ok{};
+}
+
 Status build_root(const LaunchPlan &plan, int layers_fd, SyncChannel &channel,
                   HookContext &hook_context)
 {
@@ -100,6 +113,7 @@ Status build_root(const LaunchPlan &plan, int layers_fd, SyncChannel &channel,
     TRY(make_paths_readonly(root.get(), config.linux.readonly_paths));
     TRY(mask_paths(root.get(), config.linux.masked_paths));
     TRY(run_create_hooks(config.hooks, channel, hook_context));
+    TRY(keep_own_namespaces(plan));
     if (plan.no_pivot)
         TRY(move_root_into(root.get()));
     else
@@ -182,9 +196,17 @@ int exec_result_fd = -1;
 }
 
 // Blocks until start writes a byte into the exec fifo. The process holds the fifo open for
-// reading and writing, so the read never sees end-of-file: only a byte ends the wait.
-void wait_for_start(int fifo_fd)
+// reading and writing, so the read never sees end-of-file: only a byte ends the wait. Meanwhile
+// a rootless runtime's requests for the namespaces are answered; the listener closes on exec,
+// which ends a request still waiting, and the program's /proc entries serve from then on.
+void wait_for_start(int fifo_fd, int namespace_listener_fd)
 {
+    pollfd waits[2] = {{fifo_fd, POLLIN, 0}, {namespace_listener_fd, POLLIN, 0}};
+    while (::poll(waits, 2, -1) != 0 && !(waits[0].revents & POLLIN)) {
+        if (waits[1].revents & POLLIN)
+            answer_namespace_request(namespace_listener_fd, own_namespaces);
+        waits[1].revents = 0;
+    }
     char byte;
     ssize_t n;
     do {
@@ -204,10 +226,8 @@ void report_ready(const LaunchPlan &plan, SyncChannel &channel)
     // runtime's pidfd. Not dumpable, its /proc/1/fd, /proc/1/exe and ptrace are closed to the
     // container's processes (all but those with CAP_SYS_PTRACE): one exec'd in could otherwise
     // start it early or write into start's error. execve makes the program dumpable again.
-    // TODO: not under a rootless runtime, which lacks CAP_SYS_PTRACE: it could then neither
-    // read this process's /proc/PID/ns nor setns through its pidfd, and `exec` into the created
-    // container would fail. Lifting it needs exec to join through a process of its own.
-    if (plan.state->owner == 0 && ::prctl(PR_SET_DUMPABLE, 0) != 0)
+    // A rootless exec gets the namespaces over namespace_socket.hpp's socket instead.
+    if (::prctl(PR_SET_DUMPABLE, 0) != 0)
         _exit(1);
     if (auto sent = channel.send({SyncKind::ready, 0, {}}); !sent)
         _exit(1);
@@ -226,7 +246,7 @@ void report_ready(const LaunchPlan &plan, SyncChannel &channel)
 [[noreturn]] void hold_namespaces(const LaunchPlan &plan, SyncChannel &channel)
 {
     report_ready(plan, channel);
-    wait_for_start(plan.exec_fifo_fd);
+    wait_for_start(plan.exec_fifo_fd, plan.namespace_listener_fd);
     _exit(0);
 }
 
@@ -324,7 +344,7 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
         fail(channel, status.error(), 1);
 
     report_ready(plan, channel);
-    wait_for_start(plan.exec_fifo_fd);
+    wait_for_start(plan.exec_fifo_fd, plan.namespace_listener_fd);
     // In the container, as the container's user: the path resolves inside its root.
     auto start_hooks = run_own_hooks("startContainer", plan.bundle->config.hooks.start_container,
                                      hook_context, "created");

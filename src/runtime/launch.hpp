@@ -60,6 +60,7 @@ struct LaunchPlan {
     bool foreground = false;
     int exec_fifo_fd = -1;               // read-write end of the exec fifo; a byte means start
     int exec_result_fd = -1;             // read-write end of exec.result: a failure after start
+    int namespace_listener_fd = -1;      // rootless: where exec asks for the namespaces
     bool no_pivot = false;               // MS_MOVE and chroot instead of pivot_root
     std::vector<int> passed_fds;         // fds above 2 that stay open across the exec
     std::vector<int> parent_only_fds;    // the runtime's, closed first thing in the child

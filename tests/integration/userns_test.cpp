@@ -125,49 +125,96 @@ TEST_CASE("userns: an idmapped bind mount shows a dir of uid 1000 as root's")
     CHECK(outcome.out == "0 0\n0 0\n");
 }
 
+// A user who is not root, with a home holding a copy of the image, a runtime dir and a bundle
+// made by `spec --rootless` running `args`; `as_user` prefixes crun-lite commands run as them.
+struct RootlessUser {
+    // A uid with no passwd entry: nothing to clean up in /etc, and no other test uses it.
+    uid_t uid = 3000000 + ::getpid() % 100000;
+    TempDir home;
+    std::string runtime_dir = home.path() + "/run";
+    std::string bundle_dir = home.path() + "/bundle";
+    std::string as_user;
+
+    explicit RootlessUser(const json &args)
+    {
+        std::string image = home.path() + "/image";
+        REQUIRE(shell("cp -a " + image_dir() + " " + image + " && mkdir " + runtime_dir + " " +
+                      bundle_dir + " && chown -R " + std::to_string(uid) + ":" +
+                      std::to_string(uid) + " " + home.path())
+                    .second == 0);
+        std::string binary = std::getenv("CRUN_LITE_BIN");
+        as_user = "setpriv --reuid " + std::to_string(uid) + " --regid " + std::to_string(uid) +
+                  " --clear-groups env -i HOME=" + home.path() + " XDG_RUNTIME_DIR=" +
+                  runtime_dir + " PATH=/usr/bin:/bin " + binary;
+        REQUIRE(shell(as_user + " spec --rootless --bundle " + bundle_dir).second == 0);
+        json config = json::parse(read_text(bundle_dir + "/config.json"));
+        config["root"]["path"] = image;
+        config["process"]["args"] = args;
+        config["process"]["terminal"] = false; // spec writes runc's default, a terminal
+        write_text(bundle_dir + "/config.json", config.dump());
+    }
+
+    std::string state_dir(const std::string &id) const { return runtime_dir + "/crun-lite/" + id; }
+    std::pair<std::string, int> crun_lite(const std::string &arguments) const
+    {
+        return shell(as_user + " " + arguments);
+    }
+};
+
 TEST_CASE("userns: a rootless user runs `spec --rootless` output; root inside, the user outside")
 {
-    // A uid with no passwd entry: nothing to clean up in /etc, and no other test uses it.
-    uid_t user = 3000000 + ::getpid() % 100000;
-    TempDir home;
-    std::string image = home.path() + "/image", runtime_dir = home.path() + "/run";
-    std::string bundle_dir = home.path() + "/bundle";
-    REQUIRE(shell("cp -a " + image_dir() + " " + image + " && mkdir " + runtime_dir + " " +
-                  bundle_dir + " && chown -R " + std::to_string(user) + ":" +
-                  std::to_string(user) + " " + home.path())
-                .second == 0);
-    std::string binary = std::getenv("CRUN_LITE_BIN");
-    std::string as_user = "setpriv --reuid " + std::to_string(user) + " --regid " +
-                          std::to_string(user) + " --clear-groups env -i HOME=" + home.path() +
-                          " XDG_RUNTIME_DIR=" + runtime_dir + " PATH=/usr/bin:/bin " + binary;
-    REQUIRE(shell(as_user + " spec --rootless --bundle " + bundle_dir).second == 0);
-    json config = json::parse(read_text(bundle_dir + "/config.json"));
-    config["root"]["path"] = image;
-    config["process"]["args"] = {"sh", "-c", "id -u; cat /proc/self/uid_map; sleep 60"};
-    config["process"]["terminal"] = false; // spec writes runc's default, a terminal
-    write_text(bundle_dir + "/config.json", config.dump());
-
+    RootlessUser user(json{"sh", "-c", "id -u; cat /proc/self/uid_map; sleep 60"});
     std::string id = "rootless-" + std::to_string(::getpid());
-    REQUIRE(shell(as_user + " run --detach --bundle " + bundle_dir + " " + id +
-                  " >" + home.path() + "/out 2>&1 </dev/null")
+    REQUIRE(user.crun_lite("run --detach --bundle " + user.bundle_dir + " " + id + " >" +
+                           user.home.path() + "/out 2>&1 </dev/null")
                 .second == 0);
-    std::string state_file = runtime_dir + "/crun-lite/" + id + "/state.json";
+    std::string state_file = user.state_dir(id) + "/state.json";
     REQUIRE(exists(state_file));
     pid_t pid = json::parse(read_text(state_file))["pid"];
-    std::string uid = std::to_string(user);
+    std::string uid = std::to_string(user.uid);
     CHECK(host_uids(pid) == "Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid);
     std::string expected = "0\n         0    " + uid + "          1\n";
     // The container writes while this test reads: poll until both lines are there.
-    for (int tries = 0; tries < 200 && read_text(home.path() + "/out") != expected; ++tries)
+    for (int tries = 0; tries < 200 && read_text(user.home.path() + "/out") != expected; ++tries)
         ::usleep(50000);
-    CHECK(read_text(home.path() + "/out") == expected);
+    CHECK(read_text(user.home.path() + "/out") == expected);
     // exec as the same user: into the pid namespace through the container's user namespace.
-    auto exec = shell(as_user + " exec " + id + " sh -c 'id -u; readlink /proc/self/ns/user'");
+    auto exec = user.crun_lite("exec " + id + " sh -c 'id -u; readlink /proc/self/ns/user'");
     CHECK(exec.second == 0);
     CHECK(exec.first == "0\n" + read_link("/proc/" + std::to_string(pid) + "/ns/user") + "\n");
-    CHECK(shell(as_user + " delete --force " + id).second == 0);
-    CHECK_FALSE(exists(runtime_dir + "/crun-lite/" + id));
-    CHECK_FALSE(exists(home.path() + "/.local/share/crun-lite/" + id));
+    CHECK(user.crun_lite("delete --force " + id).second == 0);
+    CHECK_FALSE(exists(user.state_dir(id)));
+    CHECK_FALSE(exists(user.home.path() + "/.local/share/crun-lite/" + id));
+}
+
+// Until start, the first process holds the exec fifo, the sync channel and the runtime's pidfd:
+// not dumpable, a rootless container's too, so that a process exec'd in reaches none of them
+// (attacks_test checks the same as root). The rootless exec still gets in, before and after
+// start: before, through the namespaces the first process hands over on its socket.
+TEST_CASE("userns: a rootless created container is closed to what is exec'd in; exec still joins")
+{
+    RootlessUser user(json{"sh", "-c", "echo started; sleep 60"});
+    std::string id = "rootless-created-" + std::to_string(::getpid());
+    REQUIRE(user.crun_lite("create --bundle " + user.bundle_dir + " " + id + " >" +
+                           user.home.path() + "/out 2>&1 </dev/null")
+                .second == 0);
+    pid_t pid = json::parse(read_text(user.state_dir(id) + "/state.json"))["pid"];
+    std::string user_namespace = read_link("/proc/" + std::to_string(pid) + "/ns/user");
+    std::string pid_namespace = read_link("/proc/" + std::to_string(pid) + "/ns/pid");
+
+    auto peek = user.crun_lite(
+        "exec " + id + " sh -c 'ls /proc/1/fd >/dev/null 2>&1 || echo fd closed; "
+                       "readlink /proc/1/exe 2>/dev/null || echo exe closed; "
+                       "readlink /proc/self/ns/user; readlink /proc/self/ns/pid'");
+    CHECK(peek.second == 0);
+    CHECK(peek.first ==
+          "fd closed\nexe closed\n" + user_namespace + "\n" + pid_namespace + "\n");
+    CHECK(user.crun_lite("start " + id).second == 0);
+    auto after = user.crun_lite("exec " + id + " readlink /proc/self/ns/user");
+    CHECK(after.second == 0);
+    CHECK(after.first == user_namespace + "\n");
+    CHECK(user.crun_lite("delete --force " + id).second == 0);
+    CHECK_FALSE(exists(user.state_dir(id)));
 }
 
 TEST_CASE("userns: linux.devices in a user namespace are the host's nodes, bound in")
