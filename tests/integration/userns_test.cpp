@@ -159,18 +159,24 @@ struct RootlessUser {
     {
         return shell(as_user + " " + arguments);
     }
+
+    // `create` or `run --detach` of the bundle as `id`, its output to home/out: the first pid.
+    pid_t launch(const std::string &command, const std::string &id) const
+    {
+        REQUIRE(crun_lite(command + " --bundle " + bundle_dir + " " + id + " >" + home.path() +
+                          "/out 2>&1 </dev/null")
+                    .second == 0);
+        std::string state_file = state_dir(id) + "/state.json";
+        REQUIRE(exists(state_file));
+        return json::parse(read_text(state_file))["pid"];
+    }
 };
 
 TEST_CASE("userns: a rootless user runs `spec --rootless` output; root inside, the user outside")
 {
     RootlessUser user(json{"sh", "-c", "id -u; cat /proc/self/uid_map; sleep 60"});
     std::string id = "rootless-" + std::to_string(::getpid());
-    REQUIRE(user.crun_lite("run --detach --bundle " + user.bundle_dir + " " + id + " >" +
-                           user.home.path() + "/out 2>&1 </dev/null")
-                .second == 0);
-    std::string state_file = user.state_dir(id) + "/state.json";
-    REQUIRE(exists(state_file));
-    pid_t pid = json::parse(read_text(state_file))["pid"];
+    pid_t pid = user.launch("run --detach", id);
     std::string uid = std::to_string(user.uid);
     CHECK(host_uids(pid) == "Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid);
     std::string expected = "0\n         0    " + uid + "          1\n";
@@ -195,10 +201,7 @@ TEST_CASE("userns: a rootless created container is closed to what is exec'd in; 
 {
     RootlessUser user(json{"sh", "-c", "echo started; sleep 60"});
     std::string id = "rootless-created-" + std::to_string(::getpid());
-    REQUIRE(user.crun_lite("create --bundle " + user.bundle_dir + " " + id + " >" +
-                           user.home.path() + "/out 2>&1 </dev/null")
-                .second == 0);
-    pid_t pid = json::parse(read_text(user.state_dir(id) + "/state.json"))["pid"];
+    pid_t pid = user.launch("create", id);
     std::string user_namespace = read_link("/proc/" + std::to_string(pid) + "/ns/user");
     std::string pid_namespace = read_link("/proc/" + std::to_string(pid) + "/ns/pid");
 
