@@ -202,10 +202,14 @@ int exec_result_fd = -1;
 void wait_for_start(int fifo_fd, int namespace_listener_fd)
 {
     pollfd waits[2] = {{fifo_fd, POLLIN, 0}, {namespace_listener_fd, POLLIN, 0}};
-    while (::poll(waits, 2, -1) != 0 && !(waits[0].revents & POLLIN)) {
+    while (namespace_listener_fd >= 0) {
+        int ready = ::poll(waits, 2, -1);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0 || (waits[0].revents & POLLIN))
+            break;
         if (waits[1].revents & POLLIN)
             answer_namespace_request(namespace_listener_fd, own_namespaces);
-        waits[1].revents = 0;
     }
     char byte;
     ssize_t n;
