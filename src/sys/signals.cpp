@@ -59,8 +59,9 @@ std::optional<int> parse_realtime(std::string_view name)
 
 std::optional<int> parse_signal(std::string_view text)
 {
+    // 0 is no signal but a liveness check, as kill(2) and runc take it; `SIG0` names nothing.
     if (auto number = parse_number(text))
-        return *number >= 1 && *number <= SIGRTMAX ? number : std::nullopt;
+        return *number >= 0 && *number <= SIGRTMAX ? number : std::nullopt;
 
     std::string name;
     for (char c : text)

@@ -1,4 +1,5 @@
-// Signal names as `kill` takes them: `TERM`, `SIGTERM`, `sigterm`, `15`, `SIGRTMIN+3`, `RTMAX-1`.
+// Signal names as `kill` takes them: `TERM`, `SIGTERM`, `sigterm`, `15`, `SIGRTMIN+3`, `RTMAX-1`;
+// `0` sends nothing and checks that the process lives.
 #pragma once
 
 #include <optional>

@@ -544,13 +544,38 @@ TEST_CASE("lifecycle: an unknown signal is refused and the container is left as 
 
     check_refused(crun_lite({"kill", "lc-badsig", "SIGFOO"}),
                   "crun-lite: kill `lc-badsig`: unknown signal `SIGFOO`\n");
-    check_refused(crun_lite({"kill", "--signal", "0", "lc-badsig"}),
-                  "crun-lite: kill `lc-badsig`: unknown signal `0`\n");
+    check_refused(crun_lite({"kill", "--signal", "SIG0", "lc-badsig"}),
+                  "crun-lite: kill `lc-badsig`: unknown signal `SIG0`\n");
     check_refused(crun_lite({"kill", "lc-badsig", "RTMIN+99"}),
                   "crun-lite: kill `lc-badsig`: unknown signal `RTMIN+99`\n");
     settle();
     CHECK(state_of("lc-badsig") == before);
     CHECK(process_lives(before["pid"]));
+}
+
+TEST_CASE("lifecycle: kill with signal 0 checks that the container lives and changes nothing")
+{
+    TempDir shared;
+    Bundle bundle("echo ready > /shared/ready; exec sleep 100");
+    share(bundle, shared);
+    Containers guard{"lc-sig0"};
+    create_and_start("lc-sig0", bundle, shared);
+    auto before = state_of("lc-sig0");
+
+    for (const std::vector<std::string> &command :
+         {std::vector<std::string>{"kill", "lc-sig0", "0"}, {"kill", "--all", "lc-sig0", "0"}}) {
+        auto checked = crun_lite(command);
+        CHECK(checked.status == 0);
+        CHECK(checked.err == "");
+    }
+    settle();
+    CHECK(state_of("lc-sig0") == before);
+    CHECK(process_lives(before["pid"]));
+
+    REQUIRE(crun_lite({"kill", "lc-sig0", "KILL"}).status == 0);
+    REQUIRE(becomes("lc-sig0", "stopped"));
+    check_refused(crun_lite({"kill", "lc-sig0", "0"}),
+                  "crun-lite: kill `lc-sig0`: container not running\n");
 }
 
 TEST_CASE("lifecycle: kill of a stopped container is refused: container not running")

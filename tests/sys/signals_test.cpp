@@ -38,6 +38,12 @@ TEST_CASE("signals: every number from 1 to 64 is taken as it is")
     }
 }
 
+TEST_CASE("signals: 0 is taken as the liveness check, but only as a number")
+{
+    CHECK(parse_signal("0") == 0);
+    CHECK_FALSE(parse_signal("SIG0").has_value());
+}
+
 TEST_CASE("signals: real-time signals are named from RTMIN up and from RTMAX down")
 {
     CHECK(parse_signal("SIGRTMIN") == SIGRTMIN);
@@ -55,7 +61,7 @@ TEST_CASE("signals: real-time signals are named from RTMIN up and from RTMAX dow
 TEST_CASE("signals: anything that names no signal is refused")
 {
     for (const char *text :
-         {"0", "65", "-1", "", "SIGFOO", "FOO", "SIG", "sig", "RTMIN+99", "9x", "x9", " 9", "9 ",
+         {"SIG0", "65", "-1", "", "SIGFOO", "FOO", "SIG", "sig", "RTMIN+99", "9x", "x9", " 9", "9 ",
           "+9", "SIG9", "SIGRTMIN+", "RTMIN-1", "RTMAX+1", "RTMAX-99", "RTMIN+-1", "SIGSIGTERM",
           "TERM ", "1000000000000"}) {
         CHECK_MESSAGE(!parse_signal(text).has_value(), "`" << text << "`");
