@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -102,11 +104,16 @@ void add_container_flags(cxxopts::Options &options)
 namespace {
 
 // systemd socket activation: LISTEN_FDS fds from 3 pass into the container, which sees
-// LISTEN_FDS and LISTEN_PID=1 (its first process is the one they were meant for).
+// LISTEN_FDS and LISTEN_PID=1 (its first process is the one they were meant for). As the
+// protocol says, they are ours only when LISTEN_PID names this process: variables inherited
+// past the process they were meant for pass nothing.
 int apply_listen_fds(spec::Bundle &bundle)
 {
     const char *listen_fds = getenv("LISTEN_FDS");
-    int count = listen_fds ? atoi(listen_fds) : 0;
+    const char *listen_pid = getenv("LISTEN_PID");
+    if (!listen_fds || !listen_pid || listen_pid != std::to_string(getpid()))
+        return 0;
+    int count = atoi(listen_fds);
     if (count <= 0 || !bundle.config.process)
         return 0;
     auto &env = bundle.config.process->env;

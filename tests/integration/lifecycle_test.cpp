@@ -58,6 +58,7 @@ struct LaunchOptions {
     std::vector<std::string> env;         // NAME=value, added to the test's environment
     std::vector<std::pair<int, int>> fds; // an fd of the test, and the number crun-lite gets it as
     std::string cwd;                      // crun-lite's working directory; the test's if empty
+    bool listen_pid_own = false;          // LISTEN_PID=crun-lite's own pid, as systemd sets it
 };
 
 // crun-lite in the background, its stdout and stderr in files. The files outlive crun-lite: a
@@ -68,6 +69,10 @@ public:
     {
         REQUIRE(!binary().empty());
         auto argv_strings = crun_lite_argv(args);
+        // A shell learns its pid as $$ and keeps it through exec, so crun-lite gets it.
+        if (options.listen_pid_own)
+            argv_strings.insert(argv_strings.begin(),
+                                {"/bin/sh", "-c", "LISTEN_PID=$$ exec \"$@\"", "sh"});
         auto env_strings = environment_with(options.env);
         auto argv = c_strings(argv_strings);
         auto envp = c_strings(env_strings);
@@ -84,7 +89,7 @@ public:
             posix_spawn_file_actions_adddup2(&actions, from, to);
         if (!options.cwd.empty())
             posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-        int spawned = posix_spawn(&pid_, binary().c_str(), &actions, nullptr, argv.data(),
+        int spawned = posix_spawn(&pid_, argv_strings[0].c_str(), &actions, nullptr, argv.data(),
                                   envp.data());
         posix_spawn_file_actions_destroy(&actions);
         REQUIRE(spawned == 0);
@@ -330,6 +335,7 @@ struct FdCase {
     std::vector<std::pair<int, int>> fds; // as LaunchOptions::fds
     std::vector<std::string> env;         // crun-lite's environment
     std::string report;                   // what report_fds prints inside
+    bool listen_pid_own = false;          // as LaunchOptions::listen_pid_own
 };
 
 // Creates and starts a container running report_fds, and returns what it printed.
@@ -342,7 +348,7 @@ std::string fds_seen_inside(const FdCase &each, const std::vector<std::string> &
     std::vector<std::string> args = {"create", "--bundle", bundle.dir()};
     args.insert(args.end(), each.flags.begin(), each.flags.end());
     args.push_back(each.id);
-    Launched created(args, LaunchOptions{each.env, each.fds, ""});
+    Launched created(args, LaunchOptions{each.env, each.fds, "", each.listen_pid_own});
     auto outcome = created.wait();
     REQUIRE_MESSAGE(outcome.status == 0, outcome.err);
 
@@ -1184,15 +1190,19 @@ TEST_CASE("lifecycle: LISTEN_FDS passes socket-activation fds and tells the cont
     const std::vector<std::pair<int, int>> both = {{three.get(), 3}, {four.get(), 4}};
     // systemd sets LISTEN_PID to crun-lite's pid; inside, the fds are meant for pid 1. Values
     // the config itself sets for these two are replaced, not repeated.
-    const std::vector<std::string> env = {"LISTEN_FDS=1", "LISTEN_PID=4242"};
+    const std::vector<std::string> env = {"LISTEN_FDS=1"};
+    const std::string none_passed =
+        "fd 3: closed\nfd 4: closed\nfd 5: closed\nLISTEN_FDS=7\nLISTEN_PID=9\n";
     const FdCase cases[] = {
         {"lc-listen", {}, both, env,
-         "fd 3: three\nfd 4: closed\nfd 5: closed\nLISTEN_FDS=1\nLISTEN_PID=1\n"},
+         "fd 3: three\nfd 4: closed\nfd 5: closed\nLISTEN_FDS=1\nLISTEN_PID=1\n", true},
         {"lc-listen-preserve", {"--preserve-fds", "1"}, both, env,
-         "fd 3: three\nfd 4: four\nfd 5: closed\nLISTEN_FDS=1\nLISTEN_PID=1\n"},
+         "fd 3: three\nfd 4: four\nfd 5: closed\nLISTEN_FDS=1\nLISTEN_PID=1\n", true},
         // Without LISTEN_FDS the config's own values pass as they are, and no fd with them.
-        {"lc-listen-none", {}, both, {},
-         "fd 3: closed\nfd 4: closed\nfd 5: closed\nLISTEN_FDS=7\nLISTEN_PID=9\n"},
+        {"lc-listen-none", {}, both, {}, none_passed, true},
+        // Meant for another process (inherited past it), or for no process named: not ours.
+        {"lc-listen-other", {}, both, {"LISTEN_FDS=2", "LISTEN_PID=4242"}, none_passed},
+        {"lc-listen-nopid", {}, both, {"LISTEN_FDS=2"}, none_passed},
     };
     Containers guard{};
     for (const auto &each : cases) {
