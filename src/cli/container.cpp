@@ -63,8 +63,13 @@ Result<std::string> image_dir(const std::string &images, const std::string &name
                               "`, without `/` or a leading `.`, got `" + name + "`");
     std::error_code error;
     auto dir = std::filesystem::canonical(std::filesystem::absolute(images) / name, error);
+    // The images directory by its absolute path: a relative default depends on where the
+    // command ran, which is the usual reason an image is not found.
     if (error || !std::filesystem::is_directory(dir))
-        return Error::message("image `" + name + "`: no such image in `" + images + "`");
+        return Error::message(
+            "image `" + name + "`: no such image in `" +
+            std::filesystem::absolute(images).lexically_normal().string() +
+            "` (choose the images directory with --images DIR or $CRUN_LITE_IMAGES)");
     return dir.string();
 }
 

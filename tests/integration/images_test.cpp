@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "integration/harness.hpp"
@@ -206,4 +207,21 @@ TEST_CASE("container: an image name that would leave the images directory is ref
         CHECK(outcome.err.find("crun-lite: container `" + unique_id("quick-bad") + "`: image") !=
               std::string::npos);
     }
+}
+
+TEST_CASE("container: an image not found names the absolute images directory and how to choose one")
+{
+    // Run from another directory, without --images or $CRUN_LITE_IMAGES: ./images is looked in.
+    TempDir elsewhere;
+    std::string id = unique_id("quick-where");
+    auto outcome = run_program(
+        {"sh", "-c", "cd \"$1\" && shift && exec env -u CRUN_LITE_IMAGES \"$@\"", "sh",
+         elsewhere.path(), getenv("CRUN_LITE_BIN"), "--root", state_root(), "--data-root",
+         data_root(), "container", id, "busybox", "true"});
+
+    CHECK(outcome.status == 1);
+    CHECK(outcome.err == "crun-lite: container `" + id + "`: image `busybox`: no such image in `" +
+                             elsewhere.path() +
+                             "/images` (choose the images directory with --images DIR or "
+                             "$CRUN_LITE_IMAGES)\n");
 }
