@@ -1,5 +1,8 @@
-// `crun-lite list [--format table|json] [--quiet]`: every container in the state root.
+// `crun-lite list [--format table|json] [--quiet]`: every container in the state root. A
+// container whose state cannot be read is listed as `broken`, never hidden: `state` says why,
+// and `delete --force` removes it.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <iomanip>
 #include <iostream>
@@ -7,8 +10,43 @@
 
 #include "cli/commands.hpp"
 #include "state/state.hpp"
+#include "sys/user_names.hpp"
+#include "util/log.hpp"
 
 namespace crunlite::cli {
+namespace {
+
+// The state document with the live status and, as runc lists it, the owner's user name.
+nlohmann::json listed_document(const state::StateStore &store, const state::ContainerState &state)
+{
+    auto document = nlohmann::json::parse(
+        state::oci_state_json(state, state::live_status(store, state)));
+    document["owner"] = sys::host_user_name(state.owner);
+    return document;
+}
+
+// What list knows of a container whose state it cannot read: its id, and that it is broken.
+nlohmann::json broken_document(const std::string &id)
+{
+    return {{"ociVersion", ""}, {"id", id},      {"status", "broken"}, {"pid", 0},
+            {"bundle", ""},     {"rootfs", ""}, {"created", ""},      {"owner", ""},
+            {"annotations", nlohmann::json::object()}};
+}
+
+// The container's document, or nothing when it is gone (deleted while listing) or a command
+// holds it (a delete part way through its removal).
+std::optional<nlohmann::json> document_of(const state::StateStore &store, const std::string &id)
+{
+    auto loaded = store.load(id);
+    if (loaded)
+        return listed_document(store, *loaded);
+    if (::access(store.container_dir(id).c_str(), F_OK) != 0 || store.is_locked(id))
+        return std::nullopt;
+    log::warning("list: `" + id + "`: " + loaded.error().render());
+    return broken_document(id);
+}
+
+} // namespace
 
 int list_command(const GlobalOptions &global, const Arguments &args)
 {
@@ -38,20 +76,19 @@ int list_command(const GlobalOptions &global, const Arguments &args)
     table << std::left << std::setw(24) << "ID" << std::setw(8) << "PID" << std::setw(10)
           << "STATUS" << std::setw(40) << "BUNDLE" << std::setw(32) << "CREATED" << "OWNER\n";
     for (const auto &id : store.ids()) {
-        auto loaded = store.load(id);
-        if (!loaded)
-            continue; // deleted while listing
-        std::string status = state::live_status(store, *loaded);
+        auto document = document_of(store, id);
+        if (!document)
+            continue;
         if (flags->count("quiet")) {
             std::cout << id << "\n";
             continue;
         }
-        auto document = nlohmann::json::parse(state::oci_state_json(*loaded, status));
-        documents.push_back(document);
-        table << std::setw(24) << id << std::setw(8) << document["pid"].get<int>()
-              << std::setw(10) << status << std::setw(40) << loaded->bundle << std::setw(32)
-              << loaded->created << (loaded->owner == 0 ? "root" : std::to_string(loaded->owner))
-              << "\n";
+        documents.push_back(*document);
+        table << std::setw(24) << id << std::setw(8) << (*document)["pid"].get<int>()
+              << std::setw(10) << (*document)["status"].get<std::string>() << std::setw(40)
+              << (*document)["bundle"].get<std::string>() << std::setw(32)
+              << (*document)["created"].get<std::string>()
+              << (*document)["owner"].get<std::string>() << "\n";
     }
     if (flags->count("quiet"))
         return 0;

@@ -222,7 +222,10 @@ std::string live_status(const StateStore &store, const ContainerState &state,
 
 std::string oci_state_json(const ContainerState &state, const std::string &status)
 {
-    return oci_fields(state, status).dump(2) + "\n";
+    // As runc's state shows it: `list` names the owner, the state document leaves it empty.
+    auto document = oci_fields(state, status);
+    document["owner"] = "";
+    return document.dump(2) + "\n";
 }
 
 } // namespace crunlite::state

@@ -115,7 +115,7 @@ std::string live_status(const StateStore &store, const ContainerState &state);
 std::string live_status(const StateStore &store, const ContainerState &state,
                         const ContainerLock &held);
 
-// The OCI state document (runtime.md "State") with the live status.
+// The OCI state document (runtime.md "State") with the live status; `owner` empty, as runc's.
 std::string oci_state_json(const ContainerState &state, const std::string &status);
 
 } // namespace crunlite::state

@@ -420,7 +420,8 @@ TEST_CASE("lifecycle: the state document holds exactly the OCI fields")
     std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d))");
     CHECK_MESSAGE(std::regex_match(state["created"].get<std::string>(), rfc3339),
                   state["created"]);
-    CHECK(state["owner"] == "0");
+    // As runc's state: empty; `list` names the owner.
+    CHECK(state["owner"] == "");
     CHECK(state["annotations"] == json({{"io.crun-lite.rootfs", "overlay"},
                                         {"org.example.lifecycle", "yes"}}));
 }
@@ -935,6 +936,8 @@ TEST_CASE("lifecycle: list shows created and running containers with their statu
     CHECK(rows["lc-list-created"][3] == canonical(bundle.dir()));
     CHECK(rows["lc-list-running"][1] == std::to_string(running_pid));
     CHECK(rows["lc-list-running"][2] == "running");
+    // The owner by user name, from the host's /etc/passwd, as runc lists it.
+    CHECK(rows["lc-list-running"][5] == "root");
 
     auto as_json = crun_lite({"list", "--format", "json"});
     REQUIRE(as_json.status == 0);
@@ -943,14 +946,47 @@ TEST_CASE("lifecycle: list shows created and running containers with their statu
         documents[document["id"]] = document;
     REQUIRE(documents.count("lc-list-created"));
     REQUIRE(documents.count("lc-list-running"));
-    CHECK(documents["lc-list-created"] == state_of("lc-list-created"));
-    CHECK(documents["lc-list-running"] == state_of("lc-list-running"));
+    for (const std::string id : {"lc-list-created", "lc-list-running"}) {
+        CAPTURE(id);
+        json expected = state_of(id);
+        expected["owner"] = "root";
+        CHECK(documents[id] == expected);
+    }
 
     auto quiet = crun_lite({"list", "--quiet"});
     REQUIRE(quiet.status == 0);
     CHECK(quiet.out.find("lc-list-created\n") != std::string::npos);
     CHECK(quiet.out.find("lc-list-running\n") != std::string::npos);
     CHECK(quiet.out.find("STATUS") == std::string::npos);
+}
+
+TEST_CASE("lifecycle: list shows a container whose state is corrupt as broken, never hides it")
+{
+    Bundle bundle("exec sleep 100");
+    Containers guard{"lc-list-corrupt"};
+    create("lc-list-corrupt", bundle);
+    // Put back before the end, so that the guard's delete finds the process and cgroups.
+    std::string state_file = state_root() + "/lc-list-corrupt/state.json";
+    std::string intact = read_text(state_file);
+    write_text(state_file, "{garbage");
+
+    auto table = crun_lite({"list"});
+    REQUIRE(table.status == 0);
+    std::regex row("(^|\n)lc-list-corrupt +0 +broken +\n");
+    CHECK_MESSAGE(std::regex_search(table.out, row), table.out);
+    CHECK(table.err.find("lc-list-corrupt") != std::string::npos);
+
+    auto as_json = crun_lite({"list", "--format", "json"});
+    REQUIRE(as_json.status == 0);
+    json listed;
+    for (const auto &document : json::parse(as_json.out))
+        if (document["id"] == "lc-list-corrupt")
+            listed = document;
+    CHECK(listed["status"] == "broken");
+    CHECK(listed["pid"] == 0);
+
+    CHECK(crun_lite({"list", "--quiet"}).out.find("lc-list-corrupt\n") != std::string::npos);
+    write_text(state_file, intact);
 }
 
 TEST_CASE("lifecycle: list with a --root that is a file fails; a missing root lists nothing")
