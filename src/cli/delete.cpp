@@ -1,7 +1,8 @@
 // `crun-lite delete [--force] <id>`: removes a stopped or created container; --force kills a
-// running one first.
+// running one first, and removes the layers directory a container whose state is gone left.
 #include "cli/commands.hpp"
 #include "runtime/lifecycle.hpp"
+#include "runtime/orphan_layers.hpp"
 
 namespace crunlite::cli {
 
@@ -19,8 +20,13 @@ int delete_command(const GlobalOptions &global, const Arguments &args)
         return exit_status;
 
     state::StateStore store(global.state_root);
-    if (auto deleted = runtime::delete_container(store, *id, flags->count("force")); !deleted)
+    bool force = flags->count("force") > 0;
+    if (auto deleted = runtime::delete_container(store, *id, force); !deleted)
         return report_failure("delete", *id, deleted.error());
+    if (!force)
+        return 0;
+    if (auto removed = runtime::remove_orphan_layers(store, global.data_root, *id); !removed)
+        return report_failure("delete", *id, removed.error());
     return 0;
 }
 

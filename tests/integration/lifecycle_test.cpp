@@ -816,6 +816,52 @@ TEST_CASE("lifecycle: delete --force of an unknown id succeeds")
     CHECK(differences(before, HostSnapshot::take()) == "");
 }
 
+TEST_CASE("lifecycle: delete --force removes a layers directory no state names; the id works again")
+{
+    // What a create killed before it saved its state, or a state root removed by hand, leaves.
+    std::string id = "lc-orphan";
+    std::string orphan = data_root() + "/" + id;
+    std::filesystem::create_directories(orphan + "/upper/etc");
+    write_text(orphan + "/upper/etc/left", "left\n");
+    Bundle bundle("true");
+    Containers guard{id};
+    REQUIRE(launch({"create", "--bundle", bundle.dir(), id}).status == 1);
+
+    auto deleted = crun_lite({"delete", "--force", id});
+    CHECK(deleted.status == 0);
+    CHECK(deleted.err == "crun-lite: warning: delete `" + id + "`: no state names `" + orphan +
+                             "`; removing it\n");
+    CHECK(!exists(orphan));
+    CHECK(!exists(state_root() + "/" + id));
+    create(id, bundle);
+    CHECK(state_of(id)["status"] == "created");
+}
+
+TEST_CASE("lifecycle: delete --force of an orphan layers directory follows no symlink, crosses no mount")
+{
+    TempDir outside;
+    write_text(outside.path() + "/keep", "keep\n");
+
+    std::string linked = data_root() + "/lc-orphan-link";
+    std::filesystem::create_directory_symlink(outside.path(), linked);
+    auto through_link = crun_lite({"delete", "--force", "lc-orphan-link"});
+    CHECK(through_link.status == 1);
+    CHECK(through_link.err.find("not a directory crun-lite made: not removed") != std::string::npos);
+    CHECK(read_text(outside.path() + "/keep") == "keep\n");
+    std::filesystem::remove(linked);
+
+    std::string mounted = data_root() + "/lc-orphan-mount";
+    std::filesystem::create_directories(mounted + "/rootfs");
+    REQUIRE(run_program({"mount", "--bind", outside.path(), mounted + "/rootfs"}).status == 0);
+    auto across_mount = crun_lite({"delete", "--force", "lc-orphan-mount"});
+    CHECK(run_program({"umount", mounted + "/rootfs"}).status == 0);
+    CHECK(across_mount.status == 1);
+    CHECK(across_mount.err.find("is a mount point") != std::string::npos);
+    CHECK(read_text(outside.path() + "/keep") == "keep\n");
+    CHECK(!exists(state_root() + "/lc-orphan-mount"));
+    std::filesystem::remove_all(mounted);
+}
+
 TEST_CASE("lifecycle: create of an existing id is refused and leaves that container alone")
 {
     TempDir shared;
