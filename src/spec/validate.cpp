@@ -22,6 +22,7 @@
 #include <set>
 
 #include "spec/image.hpp"
+#include "spec/hugepage_sizes.hpp"
 #include "spec/kernel_names.hpp"
 #include "spec/seccomp_names.hpp"
 #include "spec/validate_fields.hpp"
@@ -828,7 +829,32 @@ private:
                                               backticked(size));
             else if (!seen.insert(size).second)
                 error(path + ".pageSize", "duplicate " + backticked(size));
+            else if (!kernel_offers_hugepages(size))
+                error(path + ".pageSize", "the kernel offers no " + backticked(size) +
+                                              " huge pages " + offered_hugepages());
         }
+    }
+
+    const std::vector<std::string> &hugepage_sizes()
+    {
+        if (!hugepage_sizes_)
+            hugepage_sizes_ = options_.hugepage_sizes ? *options_.hugepage_sizes
+                                                      : kernel_hugepage_sizes();
+        return *hugepage_sizes_;
+    }
+
+    bool kernel_offers_hugepages(const std::string &size)
+    {
+        const auto &sizes = hugepage_sizes();
+        return std::find(sizes.begin(), sizes.end(), size) != sizes.end();
+    }
+
+    std::string offered_hugepages()
+    {
+        std::string offered;
+        for (const auto &size : hugepage_sizes())
+            offered += (offered.empty() ? "" : ", ") + backticked(size);
+        return offered.empty() ? "(it has none)" : "(it offers " + offered + ")";
     }
 
     void check_device_rules(const std::vector<DeviceRule> &rules)
@@ -949,6 +975,7 @@ private:
     std::vector<bool> reported_; // per Config::unsupported entry
     int last_capability_ = -1;   // asked of the kernel, when options_ do not say
     std::optional<HostSecurity> security_; // asked of /sys, when options_ do not say
+    std::optional<std::vector<std::string>> hugepage_sizes_; // likewise
     Findings findings_;
 };
 

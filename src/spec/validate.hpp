@@ -29,6 +29,8 @@ struct ValidateOptions {
     // above it are skipped with a warning.
     std::optional<int> last_capability;
     std::optional<HostSecurity> host_security; // unset: host_security()
+    // The huge page sizes the kernel offers (`2MB`, `1GB`); unset: kernel_hugepage_sizes().
+    std::optional<std::vector<std::string>> hugepage_sizes;
 };
 
 struct Findings {

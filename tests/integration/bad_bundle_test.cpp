@@ -76,6 +76,22 @@ TEST_CASE("bad bundle: empty process.args, and every problem is reported")
                           "got `relative`\n");
 }
 
+TEST_CASE("bad bundle: a huge page size the kernel does not offer is refused before anything")
+{
+    // No kernel has 3MB pages (x86 offers 2MB and 1GB); the sizes it does offer end the line.
+    Bundle bundle;
+    bundle.config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "3MB"}, {"limit", 0}}};
+    bundle.write();
+    auto before = HostSnapshot::take();
+    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), "bad-one"});
+    CHECK(outcome.status == 1);
+    CHECK(outcome.out == "");
+    CHECK(outcome.err.rfind("crun-lite: run `bad-one`: linux.resources.hugepageLimits[0].pageSize: "
+                            "the kernel offers no `3MB` huge pages (",
+                            0) == 0);
+    CHECK(differences(before, HostSnapshot::take()) == "");
+}
+
 TEST_CASE("bad bundle: a wrong type names its JSON path")
 {
     Bundle bundle;

@@ -68,13 +68,15 @@ Config good_config()
     return config;
 }
 
-// The running kernel is taken to know every capability up to CAP_CHECKPOINT_RESTORE (40), and
-// the host to run neither AppArmor nor SELinux, so results do not depend on the host.
+// The running kernel is taken to know every capability up to CAP_CHECKPOINT_RESTORE (40), to
+// offer 2MB and 1GB huge pages, and the host to run neither AppArmor nor SELinux, so results
+// do not depend on the host.
 Findings validate(const Config &config, const TempBundle &bundle, bool process_required = true,
                   int last_capability = 40, HostSecurity security = {})
 {
-    return validate_config(config, ValidateOptions{bundle.path(), process_required,
-                                                   last_capability, security});
+    return validate_config(config,
+                           ValidateOptions{bundle.path(), process_required, last_capability,
+                                           security, std::vector<std::string>{"2MB", "1GB"}});
 }
 
 // Findings as one string, one per line, so that a failed CHECK prints them.
@@ -349,7 +351,8 @@ TEST_CASE("validate_process checks capabilities and rlimits too, for exec")
     config.process->rlimits = {{"RLIMIT_NOFILE", 2, 1}};
     config.process->oom_score_adj = 5000;
 
-    CHECK(lines(validate_process(config, ValidateOptions{{}, true, 40, HostSecurity{}}).errors) ==
+    ValidateOptions options{{}, true, 40, HostSecurity{}, {}};
+    CHECK(lines(validate_process(config, options).errors) ==
           lines({
               "process.capabilities.ambient[0]: unknown capability `CAP_NOPE`",
               "process.rlimits[0]: soft limit 2 is above hard limit 1",
@@ -939,4 +942,21 @@ TEST_CASE("validate refuses hooks with a relative path, a timeout below one or a
               "hooks.startContainer[0].env[0]: expected NAME=VALUE, got `NOEQUALS`",
               "hooks.poststart[1].path: must be absolute, got `hook`",
           }));
+}
+
+TEST_CASE("validate refuses a huge page size the kernel does not offer, naming the field")
+{
+    TempBundle bundle;
+    Config config = good_config();
+    config.linux.resources = Resources{};
+    config.linux.resources->hugepage_limits = {{"2MB", 4096}, {"3MB", 4096}, {"1GB", 0}};
+    CHECK(lines(validate(config, bundle).errors) ==
+          "linux.resources.hugepageLimits[1].pageSize: the kernel offers no `3MB` huge pages "
+          "(it offers `2MB`, `1GB`)\n");
+
+    auto none = validate_config(config, ValidateOptions{bundle.path(), true, 40, HostSecurity{},
+                                                        std::vector<std::string>{}});
+    CHECK(none.errors.size() == 3);
+    CHECK(none.errors[0] == "linux.resources.hugepageLimits[0].pageSize: the kernel offers no "
+                            "`2MB` huge pages (it has none)");
 }
