@@ -242,6 +242,10 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
     std::string status = state::live_status(store, state, lock);
     if ((status == "running" || status == "paused") && !force)
         return Error::message("cannot delete a " + status + " container without --force");
+    // Marked before anything is torn down: a delete killed part way (a frozen cgroup, a killed
+    // process, cgroups and layers still there) then reads as broken, not paused or stopped.
+    state.status = "deleting";
+    TRY(store.save(state));
 
     // A broken container's create may have left its process a moment before it dies with it. A
     // stopped container without a pid namespace of its own may leave processes in its cgroup.

@@ -206,18 +206,28 @@ bool process_alive(pid_t pid, uint64_t start_time)
            !stat->exiting;
 }
 
+namespace {
+
+// A create holds the lock from its claim until it is done, a delete from the moment it marks
+// the container `deleting` until the state directory is gone: found unlocked, either was killed.
+bool in_progress(const ContainerState &state)
+{
+    return state.status == "creating" || state.status == "deleting";
+}
+
+} // namespace
+
 std::string live_status(const StateStore &store, const ContainerState &state)
 {
-    // A create holds the lock from its claim until it is done.
-    if (state.status == "creating")
-        return store.is_locked(state.id) ? "creating" : "broken";
-    return status_of_process(store, state);
+    if (in_progress(state) && !store.is_locked(state.id))
+        return "broken";
+    return state.status == "creating" ? "creating" : status_of_process(store, state);
 }
 
 std::string live_status(const StateStore &store, const ContainerState &state,
                         const ContainerLock &)
 {
-    return state.status == "creating" ? "broken" : status_of_process(store, state);
+    return in_progress(state) ? "broken" : status_of_process(store, state);
 }
 
 std::string oci_state_json(const ContainerState &state, const std::string &status)

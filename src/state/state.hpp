@@ -35,7 +35,7 @@ inline constexpr const char *exec_result_name = "exec.result";
 struct ContainerState {
     std::string oci_version;
     std::string id;
-    std::string status; // as last written: creating, created, running; see live_status()
+    std::string status; // as last written: creating, created, running, deleting (live_status())
     pid_t pid = 0;
     uint64_t pid_start_time = 0; // field 22 of /proc/<pid>/stat
     std::string bundle;          // absolute
@@ -107,8 +107,8 @@ bool process_alive(pid_t pid, uint64_t start_time);
 
 // created, running, paused or stopped, from the process, the exec fifo and the cgroup freezer
 // rather than the file; `creating` while a create works on the container, and `broken` when
-// the create (or a delete) that worked on it was killed before it finished: `delete --force`
-// removes what is left.
+// the create or the delete (once it marked the container `deleting`) that worked on it was
+// killed before it finished: `delete --force` removes what is left.
 std::string live_status(const StateStore &store, const ContainerState &state);
 
 // The same for a command that holds the container's lock: no create can be at work then.

@@ -105,6 +105,17 @@ void check_state_holds(const std::string &id)
     }
 }
 
+// A delete killed part way leaves the container as it found it (running), or broken, or gone:
+// never paused (its cgroup frozen for the kill) nor stopped with cgroups and layers left.
+void check_delete_left_truth(const std::string &id)
+{
+    auto state = crun_lite({"state", id});
+    if (state.status != 0)
+        return;
+    std::string status = json::parse(state.out)["status"];
+    CHECK(status == "running");
+}
+
 void check_deleted_without_trace(const std::string &id)
 {
     auto deleted = crun_lite({"delete", "--force", id});
@@ -155,6 +166,8 @@ void kill_at_every_step(const Command &command, const std::vector<std::string> &
             auto outcome = killed_at(syscall, nth, command.args(bundle, id));
             CHECK_MESSAGE((outcome.status == 128 + SIGKILL || outcome.status == 0), outcome.err);
             check_state_holds(id);
+            if (command.verb == "delete")
+                check_delete_left_truth(id);
             check_deleted_without_trace(id);
         }
     }
@@ -203,14 +216,14 @@ TEST_CASE("faults: start killed at each step leaves a true state, and delete --f
 
 TEST_CASE("faults: delete killed at each step leaves a true state, and delete --force cleans")
 {
-    // The freeze, the signal and the wait for the process, each cgroup's rmdir, and the
-    // removal of the layers and the state directory.
+    // The save that marks it deleting, the freeze, the signal and the wait for the process,
+    // each cgroup's rmdir, and the removal of the layers and the state directory.
     Command delete_command{"delete", create_and_start,
                            [](const Bundle &, const std::string &id) {
                                return std::vector<std::string>{"delete", "--force", id};
                            }};
-    kill_at_every_step(delete_command,
-                       {"write", "pidfd_send_signal", "poll", "rmdir", "unlinkat", "unlink"});
+    kill_at_every_step(delete_command, {"write", "rename", "pidfd_send_signal", "poll", "rmdir",
+                                        "unlinkat", "unlink"});
 }
 
 TEST_CASE("faults: a first process killed from outside leaves a stopped container; delete cleans")
