@@ -304,6 +304,16 @@ void create_and_start(const std::string &id, const Bundle &bundle, const TempDir
     REQUIRE(wait_for_file(shared.path() + "/ready", 10));
 }
 
+// `id` started on `sleep 100`, its program running: its state.
+json start_sleeping(const std::string &id)
+{
+    TempDir shared;
+    Bundle bundle("echo ready > /shared/ready; exec sleep 100");
+    share(bundle, shared);
+    create_and_start(id, bundle, shared);
+    return state_of(id);
+}
+
 std::string canonical(const std::string &path) { return std::filesystem::canonical(path); }
 
 void check_refused(const Outcome &outcome, const std::string &message)
@@ -542,12 +552,8 @@ TEST_CASE("lifecycle: kill takes the signal as a name, a number, --signal, in an
 
 TEST_CASE("lifecycle: an unknown signal is refused and the container is left as it was")
 {
-    TempDir shared;
-    Bundle bundle("echo ready > /shared/ready; exec sleep 100");
-    share(bundle, shared);
     Containers guard{"lc-badsig"};
-    create_and_start("lc-badsig", bundle, shared);
-    auto before = state_of("lc-badsig");
+    auto before = start_sleeping("lc-badsig");
 
     check_refused(crun_lite({"kill", "lc-badsig", "SIGFOO"}),
                   "crun-lite: kill `lc-badsig`: unknown signal `SIGFOO`\n");
@@ -562,12 +568,8 @@ TEST_CASE("lifecycle: an unknown signal is refused and the container is left as 
 
 TEST_CASE("lifecycle: kill with signal 0 checks that the container lives and changes nothing")
 {
-    TempDir shared;
-    Bundle bundle("echo ready > /shared/ready; exec sleep 100");
-    share(bundle, shared);
     Containers guard{"lc-sig0"};
-    create_and_start("lc-sig0", bundle, shared);
-    auto before = state_of("lc-sig0");
+    auto before = start_sleeping("lc-sig0");
 
     for (const std::vector<std::string> &command :
          {std::vector<std::string>{"kill", "lc-sig0", "0"}, {"kill", "--all", "lc-sig0", "0"}}) {
