@@ -242,6 +242,8 @@ state::ContainerState initial_state(const spec::Bundle &bundle, const std::strin
     state.owner = ::geteuid();
     state.annotations = bundle.config.annotations;
     state.has_process = bundle.config.process.has_value();
+    state.has_poststart_hooks = !bundle.config.hooks.poststart.empty();
+    state.has_poststop_hooks = !bundle.config.hooks.poststop.empty();
     state.own_pid_namespace = false;
     for (const auto &ns : bundle.config.linux.namespaces)
         if (ns.type == spec::NamespaceType::pid && ns.path.empty())
@@ -405,8 +407,9 @@ Status NewContainer::run_runtime_hooks()
 
 void NewContainer::run_poststart_hooks()
 {
-    run_hooks_warning_on_failure("poststart", hooks_.poststart,
-                                 state::oci_state_json(state_, "running"));
+    if (!hooks_.poststart.empty())
+        run_hooks_warning_on_failure("poststart", hooks_.poststart,
+                                     state::oci_state_json(state_, "running"));
 }
 
 // The cgroups exist, with their limits, before the process does. Those to be made are recorded
@@ -468,7 +471,7 @@ NewContainer::~NewContainer()
         store_.release(options_.id);
     // As runc: once the container existed, its end runs poststop, also when create failed (a
     // prestart hook may have set up what poststop tears down).
-    if (pid_ > 0)
+    if (pid_ > 0 && !hooks_.poststop.empty())
         run_hooks_warning_on_failure("poststop", hooks_.poststop,
                                      state::oci_state_json(state_, "stopped"));
 }
