@@ -189,8 +189,16 @@ Status start_container(state::StateStore &store, const std::string &id)
     auto hooks = TRY(kept_hooks(store, id, state.has_poststart_hooks));
     UniqueFd exec_result = TRY(open_exec_result(store, id));
     TRY(release_first_process(store, state));
-    if (exec_result)
-        TRY(await_exec_result(exec_result.get()));
+    if (exec_result) {
+        auto executed = await_exec_result(exec_result.get());
+        // The process ends after it has said why; start returns once it has, so that the
+        // container reads stopped from then on.
+        if (!executed) {
+            if (auto first = open_first_process(state))
+                (void)wait_for_exit(first->get());
+            return executed;
+        }
+    }
     if (!hooks.poststart.empty())
         run_hooks_warning_on_failure("poststart", hooks.poststart,
                                      state::oci_state_json(state, "running"));
