@@ -242,6 +242,8 @@ state::ContainerState initial_state(const spec::Bundle &bundle, const std::strin
     state.owner = ::geteuid();
     state.annotations = bundle.config.annotations;
     state.has_process = bundle.config.process.has_value();
+    state.has_poststart_hooks = !bundle.config.hooks.poststart.empty();
+    state.has_poststop_hooks = !bundle.config.hooks.poststop.empty();
     state.own_pid_namespace = false;
     for (const auto &ns : bundle.config.linux.namespaces)
         if (ns.type == spec::NamespaceType::pid && ns.path.empty())
@@ -292,18 +294,18 @@ Status NewContainer::make(const spec::Bundle &bundle)
     if (bundle.config.linux.seccomp)
         plan.seccomp = TRY(compile_seccomp(*bundle.config.linux.seccomp));
 
-    // Recorded before the layers exist, so that if this command is killed half way, delete
-    // still finds them.
+    // Recorded before the layers and the cgroups exist, in one save, so that if this command is
+    // killed half way, delete still finds every one.
     if (bundle.config.wants_overlay())
         state_.layers_dir = options_.data_root + "/" + options_.id;
+    auto cgroup_plan = TRY(plan_cgroups(bundle.config));
     TRY(store_.save(state_));
     if (bundle.config.wants_overlay())
         TRY(prepare_layers(options_.data_root, bundle, plan, layers_dir_));
     TRY(prepare_idmapped_trees(bundle, plan));
-    TRY(make_cgroups(bundle.config));
+    TRY(make_cgroups(cgroup_plan));
     plan.cgroup_dirs = cgroups_.dirs;
     TRY(spawn(plan));
-    TRY(store_.save(state_));
     TRY(await_ready());
 
     // Handed on only now, so that the socket's owner never gets the terminal of a container
@@ -313,11 +315,13 @@ Status NewContainer::make(const spec::Bundle &bundle)
         terminal_.reset();
     }
 
-    if (!options_.starts_at_once) {
+    // The pid, the cgroups made and (unless run starts it at once) the status, in one save: until
+    // the `start` message below the process dies with this command, and delete of a create killed
+    // before this save finds it by its cgroups. Recorded now, as the process may outlive this
+    // command once it says it no longer dies with it.
+    if (!options_.starts_at_once)
         state_.status = "created";
-        TRY(store_.save(state_));
-    }
-    // Recorded: the process may now outlive this command, once it says it no longer dies with it.
+    TRY(store_.save(state_));
     TRY(channel_.send({SyncKind::start, 0, {}}));
     auto acknowledged = TRY(channel_.receive());
     if (!acknowledged || acknowledged->kind != SyncKind::ready)
@@ -331,6 +335,8 @@ Status NewContainer::await_ready()
 {
     auto message = TRY(channel_.receive());
     if (message && message->kind == SyncKind::hooks) {
+        // The hooks may ask `state` for the pid.
+        TRY(store_.save(state_));
         TRY(run_runtime_hooks());
         TRY(channel_.send({SyncKind::proceed, 0, std::to_string(pid_)}));
         message = TRY(channel_.receive());
@@ -405,32 +411,39 @@ Status NewContainer::run_runtime_hooks()
 
 void NewContainer::run_poststart_hooks()
 {
-    run_hooks_warning_on_failure("poststart", hooks_.poststart,
-                                 state::oci_state_json(state_, "running"));
+    if (!hooks_.poststart.empty())
+        run_hooks_warning_on_failure("poststart", hooks_.poststart,
+                                     state::oci_state_json(state_, "running"));
 }
 
-// The cgroups exist, with their limits, before the process does. Those to be made are recorded
-// before the first mkdir, so that a delete after a create killed among them misses none, and
-// those made are recorded after, for an unwinding create and for delete.
-Status NewContainer::make_cgroups(const spec::Config &config)
+// The container's cgroup directories and what goes into them, decided before anything is made.
+// Those to be made are recorded in the state (saved by the caller) before the first mkdir, so
+// that a delete after a create killed among them misses none; a directory recorded but never
+// made is simply not there to remove.
+Result<NewContainer::CgroupPlan> NewContainer::plan_cgroups(const spec::Config &config)
 {
-    auto host = TRY(cgroup::Host::discover());
+    CgroupPlan planned{TRY(cgroup::Host::discover()), {}, {}};
     auto path = TRY(cgroup::resolve_cgroups_path(config.linux.cgroups_path, options_.id,
                                                  options_.systemd_cgroup));
-    auto locate = cgroup::locator_for(host);
-    auto plan = TRY(cgroup::plan_writes(config.linux.resources.value_or(spec::Resources{}),
-                                        locate, config.wants_device_program_too()));
-    cgroups_ = cgroup::plan_directories(host, path);
+    auto locate = cgroup::locator_for(planned.host);
+    planned.writes = TRY(cgroup::plan_writes(config.linux.resources.value_or(spec::Resources{}),
+                                             locate, config.wants_device_program_too()));
+    planned.v2_controllers = cgroup::v2_controllers_needed(planned.writes, locate);
+    cgroups_ = cgroup::plan_directories(planned.host, path);
     state_.cgroups = cgroups_.dirs;
-    state_.cgroups_made = cgroup::directories_to_make(host, cgroups_);
-    TRY(store_.save(state_));
-    auto made = cgroup::make_directories(host, cgroups_,
-                                         cgroup::v2_controllers_needed(plan, locate));
+    state_.cgroups_made = cgroup::directories_to_make(planned.host, cgroups_);
+    return planned;
+}
+
+// The cgroups exist, with their limits, before the process does. What was made goes into the
+// state with its next save, for an unwinding create (which reads cgroups_) and for delete.
+Status NewContainer::make_cgroups(const CgroupPlan &planned)
+{
+    auto made = cgroup::make_directories(planned.host, cgroups_, planned.v2_controllers);
     state_.cgroups = cgroups_.dirs;
     state_.cgroups_made = cgroups_.made;
     TRY(std::move(made));
-    TRY(store_.save(state_));
-    return cgroup::apply(cgroups_, plan);
+    return cgroup::apply(cgroups_, planned.writes);
 }
 
 // What the runtime does to the new process from outside, while it waits for `proceed`.
@@ -468,7 +481,7 @@ NewContainer::~NewContainer()
         store_.release(options_.id);
     // As runc: once the container existed, its end runs poststop, also when create failed (a
     // prestart hook may have set up what poststop tears down).
-    if (pid_ > 0)
+    if (pid_ > 0 && !hooks_.poststop.empty())
         run_hooks_warning_on_failure("poststop", hooks_.poststop,
                                      state::oci_state_json(state_, "stopped"));
 }

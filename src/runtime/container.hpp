@@ -73,7 +73,13 @@ public:
 private:
     NewContainer(const CreateOptions &options) : options_(options), store_(options.state_root) {}
     Status make(const spec::Bundle &bundle);
-    Status make_cgroups(const spec::Config &config);
+    struct CgroupPlan {
+        cgroup::Host host;
+        cgroup::WritePlan writes;
+        std::vector<std::string> v2_controllers;
+    };
+    Result<CgroupPlan> plan_cgroups(const spec::Config &config);
+    Status make_cgroups(const CgroupPlan &planned);
     Status spawn(LaunchPlan &plan);
     Status prepare_child(const LaunchPlan &plan);
     Status await_ready();

@@ -112,9 +112,13 @@ Status kill_everything(const state::ContainerState &state)
     return Ok{};
 }
 
-// The hooks of the config as `create` kept it (validated then).
-Result<spec::Hooks> kept_hooks(const state::StateStore &store, const std::string &id)
+// The hooks of the config as `create` kept it (validated then). Read only when the state says
+// there are some to run: the parse is most of the instructions of a start or a delete.
+Result<spec::Hooks> kept_hooks(const state::StateStore &store, const std::string &id,
+                               bool wanted)
 {
+    if (!wanted)
+        return spec::Hooks{};
     std::string path = store.container_dir(id) + "/config.json";
     auto text = TRY(sys::read_file(path, spec::max_config_size));
     auto parsed = spec::parse_config(text);
@@ -182,13 +186,22 @@ Status start_container(state::StateStore &store, const std::string &id)
     if (!state.has_process)
         return Error::message("process: the config has no process to start");
 
-    auto hooks = TRY(kept_hooks(store, id));
+    auto hooks = TRY(kept_hooks(store, id, state.has_poststart_hooks));
     UniqueFd exec_result = TRY(open_exec_result(store, id));
     TRY(release_first_process(store, state));
-    if (exec_result)
-        TRY(await_exec_result(exec_result.get()));
-    run_hooks_warning_on_failure("poststart", hooks.poststart,
-                                 state::oci_state_json(state, "running"));
+    if (exec_result) {
+        auto executed = await_exec_result(exec_result.get());
+        // The process ends after it has said why; start returns once it has, so that the
+        // container reads stopped from then on.
+        if (!executed) {
+            if (auto first = open_first_process(state))
+                (void)wait_for_exit(first->get());
+            return executed;
+        }
+    }
+    if (!hooks.poststart.empty())
+        run_hooks_warning_on_failure("poststart", hooks.poststart,
+                                     state::oci_state_json(state, "running"));
     return Ok{};
 }
 
@@ -255,12 +268,12 @@ Status delete_container(state::StateStore &store, const std::string &id, bool fo
     TRY(cgroup::remove(cgroups_of(state)));
     if (!state.layers_dir.empty() && !sys::remove_tree(state.layers_dir))
         return Error::message("remove `" + state.layers_dir + "`: not everything could be removed");
-    auto hooks = kept_hooks(store, id);
+    auto hooks = kept_hooks(store, id, state.has_poststop_hooks);
     store.release(id);
-    if (hooks)
+    if (hooks && !hooks->poststop.empty())
         run_hooks_warning_on_failure("poststop", hooks->poststop,
                                      state::oci_state_json(state, "stopped"));
-    else
+    else if (!hooks)
         log::warning("delete `" + id + "`: poststop hooks not run: " + hooks.error().render());
     return Ok{};
 }

@@ -84,9 +84,16 @@ int kernel_last_capability()
     // The bounding set can be read for every capability the kernel has, and no other. Unlike
     // /proc/sys/kernel/cap_last_cap, which says the same, this works inside a container without
     // /proc, and no file in the image can pose as it.
-    int last = 0;
-    while (last < 63 && ::prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
-        ++last;
+    // Known up to `last`, unknown from `beyond` on: a binary search, six reads rather than
+    // one per capability.
+    int last = 0, beyond = 64;
+    while (beyond - last > 1) {
+        int middle = (last + beyond) / 2;
+        if (::prctl(PR_CAPBSET_READ, middle, 0, 0, 0) >= 0)
+            last = middle;
+        else
+            beyond = middle;
+    }
     return last;
 }
 

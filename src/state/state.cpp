@@ -161,6 +161,8 @@ Result<ContainerState> StateStore::load(const std::string &id) const
         state.layers_dir = document.at("layersDir");
         state.has_process = document.at("hasProcess");
         state.own_pid_namespace = document.at("ownPidNamespace");
+        state.has_poststart_hooks = document.value("hasPoststartHooks", true);
+        state.has_poststop_hooks = document.value("hasPoststopHooks", true);
         state.cgroups = document.value("cgroups", std::map<std::string, std::string>{});
         state.cgroups_made = document.value("cgroupsMade", std::vector<std::string>{});
         return state;
@@ -177,6 +179,8 @@ Status StateStore::save(const ContainerState &state)
     document["layersDir"] = state.layers_dir;
     document["hasProcess"] = state.has_process;
     document["ownPidNamespace"] = state.own_pid_namespace;
+    document["hasPoststartHooks"] = state.has_poststart_hooks;
+    document["hasPoststopHooks"] = state.has_poststop_hooks;
     document["cgroups"] = state.cgroups;
     document["cgroupsMade"] = state.cgroups_made;
     std::string path = container_dir(state.id) + "/state.json";

@@ -47,6 +47,10 @@ struct ContainerState {
     // crun-lite's own, not part of the OCI state.
     std::string layers_dir; // overlay upper and work dirs; empty without the overlay
     bool has_process = true;
+    // Whether config.json has poststart or poststop hooks: start and delete read the config only
+    // for them. A state from before these were kept says yes, so its config is read.
+    bool has_poststart_hooks = true;
+    bool has_poststop_hooks = true;
     bool own_pid_namespace = true;
     // The container's cgroup directory per hierarchy, and those create made (delete removes
     // them, deepest first).
