@@ -78,7 +78,16 @@ std::string broken(const std::string &id)
 // process died meanwhile), a running or paused one runs its program, a stopped one cannot start.
 void check_state_holds(const std::string &id)
 {
+    // `creating` is true while a process of the killed create still holds the container's lock
+    // (its first process, between clone and closing its copy, or dying with the runtime), so it
+    // is waited out rather than judged.
     auto state = crun_lite({"state", id});
+    eventually([&] {
+        if (state.status != 0 || state.out.find("\"status\": \"creating\"") == std::string::npos)
+            return true;
+        state = crun_lite({"state", id});
+        return false;
+    });
     if (state.status != 0) {
         bool clear = state.err == refusal("state", id, "container `" + id + "` does not exist") ||
                      state.err == broken(id);
