@@ -420,7 +420,11 @@ Status NewContainer::make_cgroups(const spec::Config &config)
     auto locate = cgroup::locator_for(host);
     auto plan = TRY(cgroup::plan_writes(config.linux.resources.value_or(spec::Resources{}),
                                         locate, config.wants_device_program_too()));
-    cgroups_ = cgroup::plan_directories(host, path);
+    auto planned = cgroup::plan_directories(host, path);
+    if (auto occupied = cgroup::occupied_directory(planned); !occupied.empty())
+        return Error::message("linux.cgroupsPath: cgroup `" + occupied +
+                              "` already holds processes; a container needs one of its own");
+    cgroups_ = std::move(planned);
     state_.cgroups = cgroups_.dirs;
     state_.cgroups_made = cgroup::directories_to_make(host, cgroups_);
     TRY(store_.save(state_));
