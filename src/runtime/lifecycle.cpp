@@ -183,10 +183,16 @@ Status start_container(state::StateStore &store, const std::string &id)
         return Error::message("process: the config has no process to start");
 
     auto hooks = TRY(kept_hooks(store, id));
+    UniqueFd first = TRY(open_first_process(state));
     UniqueFd exec_result = TRY(open_exec_result(store, id));
     TRY(release_first_process(store, state));
     if (exec_result)
-        TRY(await_exec_result(exec_result.get()));
+        if (auto exec = await_exec_result(exec_result.get()); !exec) {
+            // The process exits right after saying why; once it has, `state` says `stopped`
+            // the moment start returns. Were it stuck, the failure is still the news.
+            (void)wait_for_exit(first.get());
+            return exec;
+        }
     run_hooks_warning_on_failure("poststart", hooks.poststart,
                                  state::oci_state_json(state, "running"));
     return Ok{};
