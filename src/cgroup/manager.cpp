@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -37,6 +38,18 @@ std::string read_trimmed(const std::string &path)
 }
 
 std::string parent_of(const std::string &dir) { return dir.substr(0, dir.rfind('/')); }
+
+// Whether `dir` or a cgroup below it holds a process (false when `dir` does not exist).
+bool subtree_holds_processes(const std::string &dir)
+{
+    if (!read_trimmed(dir + "/cgroup.procs").empty())
+        return true;
+    std::error_code unreadable_is_empty;
+    for (const auto &entry : std::filesystem::directory_iterator(dir, unreadable_is_empty))
+        if (entry.is_directory(unreadable_is_empty) && subtree_holds_processes(entry.path()))
+            return true;
+    return false;
+}
 
 // A new v1 cpuset starts with no cpus and no mems, and takes no process until it has some.
 Status inherit_cpuset(const std::string &dir)
@@ -177,6 +190,14 @@ Cgroups plan_directories(const Host &host, const CgroupPath &path)
     for (const auto &hierarchy : host.hierarchies())
         cgroups.dirs[hierarchy.key] = directory_in(hierarchy, path);
     return cgroups;
+}
+
+std::string occupied_directory(const Cgroups &cgroups)
+{
+    for (const auto &[key, dir] : cgroups.dirs)
+        if (subtree_holds_processes(dir))
+            return dir;
+    return "";
 }
 
 std::vector<std::string> directories_to_make(const Host &host, const Cgroups &cgroups)

@@ -37,6 +37,11 @@ Locator locator_for(const Host &host);
 // The container's directory in every hierarchy of `host` (nothing is made).
 Cgroups plan_directories(const Host &host, const CgroupPath &path);
 
+// The first of the container's directories that exists already and holds a process, in it or
+// in a cgroup below it; "" when none does. Joining it would make another container's, or the
+// host's, processes the container's own: ps would list them, delete kill them, pause freeze them.
+std::string occupied_directory(const Cgroups &cgroups);
+
 // What make_directories would record in `made` if it ran now: create records these before it
 // makes any, so that a delete after a create killed half way finds every one.
 std::vector<std::string> directories_to_make(const Host &host, const Cgroups &cgroups);

@@ -123,11 +123,8 @@ Status apply_user(spec::User &user, const std::string &text)
 
 void add_capability(spec::Process &process, const std::string &name)
 {
-    // Without process.capabilities the process keeps every capability already.
-    if (!process.capabilities)
-        return;
-    for (auto *set : {&process.capabilities->bounding, &process.capabilities->effective,
-                      &process.capabilities->permitted})
+    for (auto *set : {&process.capabilities.bounding, &process.capabilities.effective,
+                      &process.capabilities.permitted})
         if (std::find(set->begin(), set->end(), name) == set->end())
             set->push_back(name);
 }

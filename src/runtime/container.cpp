@@ -429,7 +429,11 @@ Result<NewContainer::CgroupPlan> NewContainer::plan_cgroups(const spec::Config &
     planned.writes = TRY(cgroup::plan_writes(config.linux.resources.value_or(spec::Resources{}),
                                              locate, config.wants_device_program_too()));
     planned.v2_controllers = cgroup::v2_controllers_needed(planned.writes, locate);
-    cgroups_ = cgroup::plan_directories(planned.host, path);
+    auto directories = cgroup::plan_directories(planned.host, path);
+    if (auto occupied = cgroup::occupied_directory(directories); !occupied.empty())
+        return Error::message("linux.cgroupsPath: cgroup `" + occupied +
+                              "` already holds processes; a container needs one of its own");
+    cgroups_ = std::move(directories);
     state_.cgroups = cgroups_.dirs;
     state_.cgroups_made = cgroup::directories_to_make(planned.host, cgroups_);
     return planned;

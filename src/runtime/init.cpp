@@ -181,6 +181,9 @@ Status set_up(const LaunchPlan &plan, int layers_fd, SyncChannel &channel,
 
 // This process's copy of LaunchPlan::exec_result_fd, for fail().
 int exec_result_fd = -1;
+// Set once start has released the process: start then reads exec_result_fd and reports what
+// it holds, so printing it here too would say it twice.
+bool start_reports_failure = false;
 
 // Reports a failure to the runtime and ends. After `create` has returned nobody is listening on
 // the channel, so the message goes to the container's stderr and to `start` instead.
@@ -188,8 +191,10 @@ int exec_result_fd = -1;
 {
     SyncMessage message{SyncKind::error, exit_status, error.render()};
     if (!channel.send(message)) {
-        std::string line = "crun-lite: " + message.text + "\n";
-        (void)!::write(STDERR_FILENO, line.data(), line.size());
+        if (!start_reports_failure) {
+            std::string line = "crun-lite: " + message.text + "\n";
+            (void)!::write(STDERR_FILENO, line.data(), line.size());
+        }
         (void)!::write(exec_result_fd, message.text.data(), message.text.size());
     }
     _exit(exit_status);
@@ -349,6 +354,7 @@ void container_init(const LaunchPlan &plan, SyncChannel &channel)
 
     report_ready(plan, channel);
     wait_for_start(plan.exec_fifo_fd, plan.namespace_listener_fd);
+    start_reports_failure = plan.exec_result_fd >= 0;
     // In the container, as the container's user: the path resolves inside its root.
     auto start_hooks = run_own_hooks("startContainer", plan.bundle->config.hooks.start_container,
                                      hook_context, "created");

@@ -200,11 +200,8 @@ Status apply_rlimits(const spec::Process &process)
 
 Status enter_identity(const spec::Process &process)
 {
-    if (!process.capabilities)
-        return switch_ids(process.user);
-
     int last_capability = spec::kernel_last_capability();
-    CapabilityMasks masks = capability_masks(*process.capabilities, last_capability);
+    CapabilityMasks masks = capability_masks(process.capabilities, last_capability);
     TRY(drop_bounding_set(masks.bounding, last_capability));
     // Without it, leaving uid 0 would empty the permitted set, and capset could not put back
     // what the config asks for. execve clears the flag again.

@@ -27,8 +27,8 @@ void die_with_runtime(int runtime_pidfd);
 Status set_oom_score_adj(const spec::Process &process);
 Status apply_rlimits(const spec::Process &process);
 
-// Switches to process.user and, when process.capabilities is present, to exactly its
-// capability sets. Order: the bounding set shrinks while the process is still privileged; the
+// Switches to process.user and to exactly the capability sets of process.capabilities (none
+// when it is absent). Order: the bounding set shrinks while the process is still privileged; the
 // capabilities survive the uid switch (PR_SET_KEEPCAPS); then additional groups, gid, uid (uid
 // last, since dropping uid 0 first would forbid the rest); then effective, permitted and
 // inheritable (capset); then ambient, which the kernel accepts only once the capability is

@@ -114,8 +114,9 @@ struct Process {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::string cwd;
-    // Absent: the process keeps what the runtime has, as with runc; `{}` drops every one.
-    std::optional<Capabilities> capabilities;
+    // Absent, like `{}`, means no capability at all, as with runc: a config keeps only what
+    // it names.
+    Capabilities capabilities;
     std::vector<Rlimit> rlimits;
     bool no_new_privileges = false;
     std::optional<int> oom_score_adj; // absent: inherited from the runtime

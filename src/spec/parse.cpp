@@ -460,7 +460,7 @@ private:
         const Json *sets = member(json, "capabilities");
         if (!sets || !expect_object(*sets, "process.capabilities"))
             return;
-        Capabilities &capabilities = process.capabilities.emplace();
+        Capabilities &capabilities = process.capabilities;
         const std::pair<const char *, std::vector<std::string> *> named_sets[] = {
             {"bounding", &capabilities.bounding},       {"effective", &capabilities.effective},
             {"inheritable", &capabilities.inheritable}, {"permitted", &capabilities.permitted},

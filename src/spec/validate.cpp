@@ -270,8 +270,7 @@ private:
         check_env(process.env);
         if (!is_absolute(process.cwd))
             error("process.cwd", "must be an absolute path, got " + backticked(process.cwd));
-        if (process.capabilities)
-            check_capabilities(*process.capabilities);
+        check_capabilities(process.capabilities);
         check_rlimits(process.rlimits);
         auto oom_score_adj = process.oom_score_adj;
         if (oom_score_adj && (*oom_score_adj < -1000 || *oom_score_adj > 1000))

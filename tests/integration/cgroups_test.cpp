@@ -132,6 +132,35 @@ TEST_CASE("cgroups: a pids limit stops a fork bomb")
     CHECK(std::stoi(trimmed(dir + "/pids.current")) <= 20);
 }
 
+TEST_CASE("cgroups: create refuses a cgroupsPath whose cgroup, or one below it, holds processes")
+{
+    std::string victim = unique_id("victim");
+    Detached running(victim, Bundle("sleep 300"));
+    for (const std::string &path : {"/crun-lite/" + victim, std::string("/crun-lite")}) {
+        CAPTURE(path);
+        std::string intruder = unique_id("intruder");
+        Bundle bundle("sleep 300");
+        bundle.config["linux"]["cgroupsPath"] = path;
+        bundle.write();
+        auto before = HostSnapshot::take();
+        auto outcome = crun_lite({"create", "--bundle", bundle.dir(), intruder});
+        CHECK(outcome.status == 1);
+        std::string expected_start =
+            "crun-lite: create `" + intruder + "`: linux.cgroupsPath: cgroup `/sys/fs/cgroup/";
+        std::string expected_end = path + "` already holds processes; a container needs one of "
+                                          "its own\n";
+        CHECK(outcome.err.starts_with(expected_start));
+        CHECK(outcome.err.ends_with(expected_end));
+        CHECK(differences(before, HostSnapshot::take()) == "");
+        CHECK(crun_lite({"state", intruder}).status == 1);
+        // Had it joined, its forced delete would have killed the victim.
+        crun_lite({"delete", "--force", intruder});
+    }
+    auto state = crun_lite({"state", victim});
+    REQUIRE(state.status == 0);
+    CHECK(json::parse(state.out)["status"] == "running");
+}
+
 TEST_CASE("cgroups: delete removes every cgroup directory create made")
 {
     std::string id = unique_id("delete");

@@ -288,6 +288,40 @@ TEST_CASE("hooks: a failing startContainer hook fails start and stops the contai
     CHECK(differences(before, HostSnapshot::take()) == "");
 }
 
+TEST_CASE("hooks: after a failed startContainer hook, start returns once the process is gone, "
+          "and says why once")
+{
+    Bundle bundle("exec sleep 100");
+    HookDir hooks(bundle);
+    hooks.script("fail.sh", "exit 4");
+    bundle.config["hooks"]["startContainer"] = {{{"path", "/hooks/fail.sh"}}};
+    bundle.write();
+    const std::string id = "hk-start-exit";
+    Removed guard{id};
+    // The container process keeps create's stderr: anything it prints shows up here.
+    std::string process_err = hooks.path() + "/process.err";
+    auto created = crun_lite_leaving_container({"create", "--bundle", bundle.dir(), id},
+                                               {"sh", "-c", "exec \"$@\" 2>" + process_err, "sh"});
+    REQUIRE_MESSAGE(created.status == 0, created.err);
+    std::string pid = std::to_string(state_of(id)["pid"].get<int>());
+    // strace holds the process a second at its exit, after it told start why it failed;
+    // start must wait that out for `state` to be right.
+    auto tracer = start_program({"strace", "-qq", "-o", "/dev/null", "-p", pid, "-e",
+                                 "trace=exit_group", "-e", "inject=exit_group:delay_enter=1000000"});
+    REQUIRE(eventually([&] {
+        return read_text("/proc/" + pid + "/status").find("TracerPid:\t0\n") == std::string::npos;
+    }));
+
+    auto started = crun_lite({"start", id});
+
+    CHECK(started.status == 1);
+    CHECK(started.err == "crun-lite: start `" + id + "`: hooks.startContainer[0]: "
+                         "`/hooks/fail.sh` exited with status 4\n");
+    CHECK(state_of(id)["status"] == "stopped");
+    CHECK(read_text(process_err) == "");
+    tracer.wait();
+}
+
 TEST_CASE("hooks: a failing poststart hook only warns, and the container runs on")
 {
     Bundle bundle("exec sleep 100");

@@ -57,7 +57,9 @@ TEST_CASE("isolation: a new network namespace has only `lo`, and it is up")
 TEST_CASE("isolation: a mount made inside the container never reaches the host")
 {
     Bundle bundle("mount -t tmpfs inside /mnt && grep -c ' /mnt ' /proc/self/mountinfo");
-    bundle.config["process"].erase("capabilities"); // the runtime's, CAP_SYS_ADMIN among them
+    nlohmann::json mount_capability = {"CAP_SYS_ADMIN"};
+    bundle.config["process"]["capabilities"] = {
+        {"bounding", mount_capability}, {"effective", mount_capability}, {"permitted", mount_capability}};
     bundle.write();
     auto before = HostSnapshot::take();
     auto outcome = crun_lite({"run", bundle.dir()});

@@ -52,7 +52,9 @@ TEST_CASE("paths: a read-only path refuses writes, keeps its flags, and others s
                   "grep ' /proc/sys/kernel ' /proc/self/mountinfo | cut -d' ' -f6");
     bundle.config["linux"]["readonlyPaths"] = {"/proc/sys/kernel", "/proc/missing"};
     bundle.config["mounts"][0]["options"] = {"nosuid", "noexec", "nodev"}; // flags to keep
-    bundle.config["process"].erase("capabilities"); // a net sysctl needs CAP_NET_ADMIN
+    nlohmann::json net_admin = {"CAP_NET_ADMIN"}; // a net sysctl needs it
+    bundle.config["process"]["capabilities"] = {
+        {"bounding", net_admin}, {"effective", net_admin}, {"permitted", net_admin}};
     bundle.write();
     std::string host_forward = read_text("/proc/sys/net/ipv4/ip_forward");
 

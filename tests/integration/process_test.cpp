@@ -113,14 +113,35 @@ TEST_CASE("process: an empty capabilities object drops every capability")
     CHECK(outcome.out == capability_lines(none, none, none, none, none));
 }
 
-TEST_CASE("process: without capabilities the process keeps the runtime's")
+TEST_CASE("process: without capabilities the process, and an exec'd one, have none")
 {
-    Bundle bundle("grep CapBnd /proc/self/status");
+    const std::string none = "0000000000000000";
+    const std::string try_mount =
+        std::string(show_capabilities) + "; mount -t tmpfs none /mnt 2>/dev/null || echo refused";
+    Bundle bundle(try_mount);
     bundle.config["process"].erase("capabilities");
     bundle.write();
-    auto outcome = crun_lite({"run", "--bundle", bundle.dir(), "caps-absent"});
-    CHECK(outcome.status == 0);
-    CHECK(outcome.out == "CapBnd:\t" + own_status("CapBnd") + "\n");
+    auto first = crun_lite({"run", "--bundle", bundle.dir(), "caps-absent"});
+    CHECK(first.status == 0);
+    CHECK(first.out == capability_lines(none, none, none, none, none) + "refused\n");
+
+    Bundle sleeping("sleep 300");
+    sleeping.config["process"].erase("capabilities");
+    sleeping.write();
+    REQUIRE(crun_lite_leaving_container({"run", "--detach", "--bundle", sleeping.dir(),
+                                         "caps-absent-exec"})
+                .status == 0);
+    TempDir scratch;
+    write_text(scratch.path() + "/process.json",
+               json{{"args", {"sh", "-c", try_mount}}, {"cwd", "/"}}.dump());
+    auto from_file = crun_lite(
+        {"exec", "--process", scratch.path() + "/process.json", "caps-absent-exec"});
+    auto from_config = crun_lite({"exec", "caps-absent-exec", "sh", "-c", try_mount});
+    crun_lite({"delete", "--force", "caps-absent-exec"});
+    CHECK(from_file.status == 0);
+    CHECK(from_file.out == capability_lines(none, none, none, none, none) + "refused\n");
+    CHECK(from_config.status == 0);
+    CHECK(from_config.out == capability_lines(none, none, none, none, none) + "refused\n");
 }
 
 TEST_CASE("process: a user other than root keeps an ambient capability across exec")

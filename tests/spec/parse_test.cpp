@@ -553,13 +553,12 @@ TEST_CASE("parse reads capabilities, rlimits, noNewPrivileges and oomScoreAdj")
 
     REQUIRE(lines(result.problems) == "");
     const auto &process = *result.config.process;
-    REQUIRE(process.capabilities.has_value());
     // Names are kept as written: an unknown one is validate's to report.
-    CHECK(process.capabilities->bounding == std::vector<std::string>{"CAP_KILL", "CAP_FOO"});
-    CHECK(process.capabilities->effective == std::vector<std::string>{"CAP_KILL"});
-    CHECK(process.capabilities->inheritable.empty());
-    CHECK(process.capabilities->permitted == std::vector<std::string>{"CAP_KILL"});
-    CHECK(process.capabilities->ambient.empty());
+    CHECK(process.capabilities.bounding == std::vector<std::string>{"CAP_KILL", "CAP_FOO"});
+    CHECK(process.capabilities.effective == std::vector<std::string>{"CAP_KILL"});
+    CHECK(process.capabilities.inheritable.empty());
+    CHECK(process.capabilities.permitted == std::vector<std::string>{"CAP_KILL"});
+    CHECK(process.capabilities.ambient.empty());
     REQUIRE(process.rlimits.size() == 2);
     CHECK(process.rlimits[0].type == "RLIMIT_NOFILE");
     CHECK(process.rlimits[0].soft == 1024);
@@ -570,19 +569,22 @@ TEST_CASE("parse reads capabilities, rlimits, noNewPrivileges and oomScoreAdj")
     CHECK(result.config.unsupported.empty());
 }
 
-TEST_CASE("parse tells absent capabilities (keep them) from an empty object (drop them all)")
+TEST_CASE("parse reads absent capabilities, and absent sets, as empty")
 {
     auto absent = parse_config(with_process(""));
     REQUIRE(absent.ok());
-    CHECK_FALSE(absent.config.process->capabilities.has_value());
+    const crunlite::spec::Capabilities &none = absent.config.process->capabilities;
+    for (const auto *set :
+         {&none.bounding, &none.effective, &none.inheritable, &none.permitted, &none.ambient})
+        CHECK(set->empty());
     CHECK_FALSE(absent.config.process->oom_score_adj.has_value());
     CHECK_FALSE(absent.config.process->no_new_privileges);
 
-    auto empty = parse_config(with_process(R"(, "capabilities": {})"));
-    REQUIRE(empty.ok());
-    REQUIRE(empty.config.process->capabilities.has_value());
-    CHECK(empty.config.process->capabilities->bounding.empty());
-    CHECK(empty.config.unsupported.empty());
+    auto partial = parse_config(with_process(R"(, "capabilities": {"bounding": ["CAP_KILL"]})"));
+    REQUIRE(partial.ok());
+    CHECK(partial.config.process->capabilities.bounding == std::vector<std::string>{"CAP_KILL"});
+    CHECK(partial.config.process->capabilities.effective.empty());
+    CHECK(partial.config.unsupported.empty());
 }
 
 TEST_CASE("parse names the path of a malformed capability, rlimit or oomScoreAdj")

@@ -214,9 +214,9 @@ TEST_CASE("validate checks capability names")
     TempBundle bundle;
     Config config = good_config();
     config.process->capabilities = Capabilities{};
-    config.process->capabilities->bounding = {"CAP_KILL", "CAP_CHECKPOINT_RESTORE", "CAP_FOO"};
-    config.process->capabilities->permitted = {"cap_kill"};
-    config.process->capabilities->ambient = {""};
+    config.process->capabilities.bounding = {"CAP_KILL", "CAP_CHECKPOINT_RESTORE", "CAP_FOO"};
+    config.process->capabilities.permitted = {"cap_kill"};
+    config.process->capabilities.ambient = {""};
 
     CHECK(lines(validate(config, bundle).errors) ==
           lines({
@@ -230,7 +230,7 @@ TEST_CASE("validate skips with a warning the capabilities the running kernel lac
 {
     TempBundle bundle;
     Config config = good_config();
-    Capabilities &caps = config.process->capabilities.emplace();
+    Capabilities &caps = config.process->capabilities;
     caps.bounding = {"CAP_BPF", "CAP_KILL", "CAP_CHECKPOINT_RESTORE"};
     caps.effective = {"CAP_CHECKPOINT_RESTORE"};
     caps.permitted = {"CAP_CHECKPOINT_RESTORE"};
@@ -259,18 +259,18 @@ TEST_CASE("validate refuses capability sets that capset would refuse")
         {"effective not permitted",
          [](Config &c) {
              c.process->capabilities = Capabilities{};
-             c.process->capabilities->effective = {"CAP_KILL", "CAP_CHOWN"};
-             c.process->capabilities->permitted = {"CAP_KILL"};
+             c.process->capabilities.effective = {"CAP_KILL", "CAP_CHOWN"};
+             c.process->capabilities.permitted = {"CAP_KILL"};
          },
          {"process.capabilities.effective[1]: `CAP_CHOWN` is not in the permitted set"}},
         {"inheritable outside the bounding set",
          [](Config &c) {
              c.process->capabilities = Capabilities{};
-             c.process->capabilities->bounding = {"CAP_KILL"};
-             c.process->capabilities->inheritable = {"CAP_KILL", "CAP_NET_RAW"};
+             c.process->capabilities.bounding = {"CAP_KILL"};
+             c.process->capabilities.inheritable = {"CAP_KILL", "CAP_NET_RAW"};
          },
          {"process.capabilities.inheritable[1]: `CAP_NET_RAW` is not in the bounding set"}},
-        {"an empty object asks for nothing", [](Config &c) { c.process->capabilities.emplace(); },
+        {"an empty object asks for nothing", [](Config &c) { c.process->capabilities = Capabilities{}; },
          {}},
     });
 }
@@ -279,7 +279,7 @@ TEST_CASE("validate warns about ambient capabilities the kernel would not keep")
 {
     TempBundle bundle;
     Config config = good_config();
-    Capabilities &caps = config.process->capabilities.emplace();
+    Capabilities &caps = config.process->capabilities;
     caps.bounding = {"CAP_KILL", "CAP_CHOWN", "CAP_NET_RAW"};
     caps.permitted = {"CAP_KILL", "CAP_CHOWN"};
     caps.inheritable = {"CAP_KILL", "CAP_NET_RAW"};
@@ -347,7 +347,7 @@ TEST_CASE("validate_process checks capabilities and rlimits too, for exec")
     config.process = Process{};
     config.process->args = {"sh"};
     config.process->cwd = "/";
-    config.process->capabilities.emplace().ambient = {"CAP_NOPE"};
+    config.process->capabilities.ambient = {"CAP_NOPE"};
     config.process->rlimits = {{"RLIMIT_NOFILE", 2, 1}};
     config.process->oom_score_adj = 5000;
 
