@@ -157,6 +157,11 @@ Result<ContainerEntry> open_running_container(const state::StateStore &store,
             fail_in_child(channel, master.error(), 1);
         if (!channel.send({SyncKind::terminal, 0, {}, std::move(*master)}))
             _exit(1);
+        // The runtime relays the terminal (the caller's window size, raw mode) or hands it to
+        // the console socket first: the program's first `stty size` or read finds it ready.
+        auto proceed = channel.receive();
+        if (!proceed || !*proceed || (*proceed)->kind != SyncKind::proceed)
+            _exit(1);
     }
     if (auto status = apply_rlimits(process); !status)
         fail_in_child(channel, status.error(), 1);
@@ -288,10 +293,16 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     UniqueFd master;
     TRY(await_exec(parent_end, &master));
     std::optional<TerminalRelay> terminal;
-    if (master && !options.console_socket.empty())
-        TRY(send_to_console_socket(options.console_socket, master.get()));
-    else if (master)
-        TRY(terminal.emplace(std::move(master)).start());
+    if (process.terminal) {
+        if (!master)
+            return Error::message("receive the terminal: none came from the new process");
+        if (!options.console_socket.empty())
+            TRY(send_to_console_socket(options.console_socket, master.get()));
+        else
+            TRY(terminal.emplace(std::move(master)).start());
+        TRY(parent_end.send({SyncKind::proceed, 0, {}}));
+        TRY(await_exec(parent_end));
+    }
     TRY(write_pid_file(options.pid_file, child.pid));
     stop_child.dismiss();
     if (options.detach)
