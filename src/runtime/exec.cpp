@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <charconv>
 #include <optional>
 
 #include "cgroup/manager.hpp"
@@ -157,6 +157,11 @@ Result<ContainerEntry> open_running_container(const state::StateStore &store,
             fail_in_child(channel, master.error(), 1);
         if (!channel.send({SyncKind::terminal, 0, {}, std::move(*master)}))
             _exit(1);
+        // The runtime relays the terminal (the caller's window size, raw mode) or hands it to
+        // the console socket first: the program's first `stty size` or read finds it ready.
+        auto proceed = channel.receive();
+        if (!proceed || !*proceed || (*proceed)->kind != SyncKind::proceed)
+            _exit(1);
     }
     if (auto status = apply_rlimits(process); !status)
         fail_in_child(channel, status.error(), 1);
@@ -184,6 +189,60 @@ Result<ContainerEntry> open_running_container(const state::StateStore &store,
     fail_in_child(channel, error, error.exit_status());
 }
 
+// The process that runs the command, as the runtime's own child: with CLONE_PARENT, a helper
+// clones it from inside the container's pid namespace (rootless, through the user namespace
+// that owns it), sends back its pid and a pidfd, and ends with _exit. So the runtime itself
+// never joins the container's namespaces: it keeps its own rights, and whatever it forks later
+// stays outside. (LeakSanitizer's tracer, forked at exit in the sanitizer build, could not see
+// a runtime left in the container's pid namespace for children as its parent, and the runtime
+// waited for it for ever.)
+struct ExecProcess {
+    pid_t pid = 0;
+    UniqueFd pidfd;
+};
+
+template <typename RunChild>
+Result<ExecProcess> spawn_in_pid_namespace(const ContainerEntry &container, int helper_joins,
+                                           RunChild run_child)
+{
+    auto [report_end, helper_end] = TRY(make_sync_channels());
+    pid_t helper = TRY(sys::clone_with_flags(0, nullptr));
+    if (helper == 0) {
+        report_end.close();
+        if (container.join(helper_joins) != 0)
+            fail_in_child(helper_end, Error::from_errno("enter the container's pid namespace"), 1);
+        UniqueFd pidfd;
+        auto pid = sys::clone_with_flags(CLONE_PARENT, &pidfd);
+        if (!pid)
+            fail_in_child(helper_end, pid.error(), 1);
+        if (*pid == 0) {
+            helper_end.close();
+            run_child(); // ends with execve or _exit
+            _exit(1);
+        }
+        // The pid as the runtime sees it: the helper's own pid namespace is still the runtime's.
+        (void)helper_end.send({SyncKind::ready, 0, std::to_string(*pid), std::move(pidfd)});
+        _exit(0);
+    }
+    helper_end.close();
+    auto report = report_end.receive();
+    ::waitpid(helper, nullptr, 0);
+    if (!report)
+        return report.error();
+    if (!*report)
+        return Error::message("enter the container's pid namespace: the helper ended without "
+                              "a word");
+    if ((*report)->kind == SyncKind::error)
+        return Error::message((*report)->text);
+    ExecProcess process;
+    const std::string &pid = (*report)->text;
+    std::from_chars(pid.data(), pid.data() + pid.size(), process.pid);
+    process.pidfd = std::move((*report)->fd);
+    if (process.pid <= 0 || !process.pidfd)
+        return Error::message("receive the exec'd process: no pid or pidfd came");
+    return process;
+}
+
 } // namespace
 
 Result<int> exec_in_container(state::StateStore &store, const std::string &id,
@@ -201,61 +260,56 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     SignalRelay relay;
     if (!options.detach)
         TRY(relay.install());
-    auto [parent_end, child_end] = TRY(make_sync_channels());
+    // Named, not bound: the lambda that runs in the child captures them.
+    auto channels = TRY(make_sync_channels());
+    SyncChannel &parent_end = channels.first, &child_end = channels.second;
 
     int joined = container.namespaces_to_join(state.pid);
-    // The pid namespace applies to children only: the runtime itself stays where it is. Not
-    // root, it needs rights in the user namespace that owns the pid namespace first: it joins
-    // that too (one setns enters the user namespace first), and the child need not again.
-    int runtime_joins = CLONE_NEWPID;
+    // The pid namespace applies to children only, and is the helper's to enter. Not root, it
+    // needs rights in the user namespace that owns the pid namespace first: it joins that too
+    // (one setns enters the user namespace first), and the process it clones need not again.
+    int helper_joins = CLONE_NEWPID;
     if (::geteuid() != 0 && (joined & CLONE_NEWUSER)) {
-        runtime_joins |= CLONE_NEWUSER;
+        helper_joins |= CLONE_NEWUSER;
         joined &= ~CLONE_NEWUSER;
     }
-    // As root the runtime can come back: whatever else it forks (LeakSanitizer's checker at
-    // exit, in the sanitizer build) then stays out of the container. A rootless runtime that
-    // joined the user namespace has lost the rights to.
-    UniqueFd own_pid_namespace;
-    if (!(runtime_joins & CLONE_NEWUSER))
-        own_pid_namespace.reset(::open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC));
-    if (container.join(runtime_joins) != 0)
-        return Error::from_errno("enter the container's pid namespace");
     UniqueFd runtime;
     if (!options.detach) {
         runtime = sys::open_pidfd(::getpid());
         if (!runtime)
             return Error::from_errno("open a pidfd of the runtime");
     }
-    UniqueFd pidfd;
-    pid_t pid = TRY(sys::clone_with_flags(0, &pidfd));
-    if (pid == 0) {
+    ExecProcess child = TRY(spawn_in_pid_namespace(container, helper_joins, [&] {
         parent_end.close();
         exec_child(container, joined, process, passed, runtime.get(), seccomp,
                    {state.cgroups, state.cgroups_made}, child_end);
-    }
+    }));
     child_end.close();
-    if (own_pid_namespace && ::setns(own_pid_namespace.get(), CLONE_NEWPID) != 0)
-        log::warning("exec: return to crun-lite's own pid namespace: " +
-                     std::string(std::strerror(errno)));
     ScopeExit stop_child([&] {
-        sys::signal_pidfd(pidfd.get(), SIGKILL);
-        ::waitpid(pid, nullptr, 0);
+        sys::signal_pidfd(child.pidfd.get(), SIGKILL);
+        ::waitpid(child.pid, nullptr, 0);
     });
 
     UniqueFd master;
     TRY(await_exec(parent_end, &master));
     std::optional<TerminalRelay> terminal;
-    if (master && !options.console_socket.empty())
-        TRY(send_to_console_socket(options.console_socket, master.get()));
-    else if (master)
-        TRY(terminal.emplace(std::move(master)).start());
-    TRY(write_pid_file(options.pid_file, pid));
+    if (process.terminal) {
+        if (!master)
+            return Error::message("receive the terminal: none came from the new process");
+        if (!options.console_socket.empty())
+            TRY(send_to_console_socket(options.console_socket, master.get()));
+        else
+            TRY(terminal.emplace(std::move(master)).start());
+        TRY(parent_end.send({SyncKind::proceed, 0, {}}));
+        TRY(await_exec(parent_end));
+    }
+    TRY(write_pid_file(options.pid_file, child.pid));
     stop_child.dismiss();
     if (options.detach)
         return 0;
 
     TerminalRelay *relayed = terminal ? &*terminal : nullptr;
-    int wait_status = TRY(relay_until_exit(relay, pid, pidfd.get(), false, relayed));
+    int wait_status = TRY(relay_until_exit(relay, child.pid, child.pidfd.get(), false, relayed));
     if (terminal)
         terminal->drain();
     log::debug("exec'd process exited with wait status " + std::to_string(wait_status));

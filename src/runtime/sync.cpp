@@ -60,7 +60,7 @@ Status await_exec(SyncChannel &channel, UniqueFd *terminal)
     auto message = TRY(channel.receive());
     if (message && message->kind == SyncKind::terminal && terminal) {
         *terminal = std::move(message->fd);
-        message = TRY(channel.receive());
+        return Ok{};
     }
     if (message && message->kind == SyncKind::error)
         return Error::message(message->text).with_exit_status(message->exit_status);

@@ -59,7 +59,7 @@ private:
 
 // After start: the child's end closes on exec, so end-of-file means the exec went through and an
 // `error` message that it failed. A `terminal` message before either (exec --tty) puts its fd in
-// `terminal`.
+// `terminal` and returns: the child then waits for `proceed`, and the caller awaits again.
 Status await_exec(SyncChannel &channel, UniqueFd *terminal = nullptr);
 
 // {parent end, child end}.

@@ -22,7 +22,8 @@ Result<pid_t> clone_with_flags(uint64_t clone_flags, UniqueFd *pidfd)
     clone_args args{};
     int pidfd_number = -1;
     args.flags = clone_flags;
-    args.exit_signal = SIGCHLD;
+    // With CLONE_PARENT, clone3 refuses an exit signal: the child gets the caller's own.
+    args.exit_signal = (clone_flags & CLONE_PARENT) ? 0 : SIGCHLD;
     if (pidfd) {
         args.flags |= CLONE_PIDFD;
         args.pidfd = reinterpret_cast<uint64_t>(&pidfd_number);

@@ -13,9 +13,9 @@
 
 namespace crunlite::sys {
 
-// fork(2) with CLONE_NEW* flags: returns 0 in the child and the child's pid in the parent,
-// where `pidfd` (if given) receives a pidfd for it. The child runs on a copy of the parent's
-// stack, so it may return from this call; it must end with _exit, never by unwinding.
+// fork(2) with CLONE_NEW* or CLONE_PARENT flags: returns 0 in the child and the child's pid in
+// the parent, where `pidfd` (if given) receives a pidfd for it. The child runs on a copy of the
+// parent's stack, so it may return from this call; it must end with _exit, never by unwinding.
 Result<pid_t> clone_with_flags(uint64_t clone_flags, UniqueFd *pidfd);
 
 // A pidfd for `pid` (invalid when the process is gone), and a signal through one: unlike a pid,

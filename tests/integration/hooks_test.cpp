@@ -67,7 +67,9 @@ struct HookDir {
     void record_every_kind(Bundle &bundle) const
     {
         for (const char *kind : all_kinds)
-            bundle.config["hooks"][kind] = {recording_hook(kind)};
+            // json::array: `= {one json}` is that json itself with clang (the sanitizer build),
+            // an array of it with gcc.
+            bundle.config["hooks"][kind] = json::array({recording_hook(kind)});
         bundle.write();
     }
 
@@ -170,8 +172,9 @@ TEST_CASE("hooks: a failing createRuntime hook fails create, names the hook and 
     HookDir hooks(bundle);
     std::string failing = hooks.script("fail.sh", "exit 3");
     bundle.config["hooks"]["createRuntime"] = {{{"path", "/bin/true"}}, {{"path", failing}}};
-    bundle.config["hooks"]["createContainer"] = {hooks.recording_hook("createContainer")};
-    bundle.config["hooks"]["poststop"] = {hooks.recording_hook("poststop")};
+    bundle.config["hooks"]["createContainer"] =
+        json::array({hooks.recording_hook("createContainer")});
+    bundle.config["hooks"]["poststop"] = json::array({hooks.recording_hook("poststop")});
     bundle.write();
 
     check_create_fails(bundle, "hk-fail",
@@ -269,7 +272,7 @@ TEST_CASE("hooks: a failing startContainer hook fails start and stops the contai
     HookDir hooks(bundle);
     hooks.script("fail.sh", "echo startContainer >> /hooks/order; exit 4");
     bundle.config["hooks"]["startContainer"] = {{{"path", "/hooks/fail.sh"}}};
-    bundle.config["hooks"]["poststart"] = {hooks.recording_hook("poststart")};
+    bundle.config["hooks"]["poststart"] = json::array({hooks.recording_hook("poststart")});
     bundle.write();
     Removed guard{"hk-start"};
 

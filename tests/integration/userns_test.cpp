@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <sstream>
 
 #include "integration/harness.hpp"
 
@@ -49,6 +51,17 @@ std::pair<std::string, int> shell(const std::string &command)
         out.append(buffer, n);
     int status = ::pclose(pipe);
     return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+// The pid of a child of `parent` whose command line starts with `program`, or "".
+std::string child_running(pid_t parent, const std::string &program)
+{
+    std::string task = "/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent);
+    std::istringstream children(read_text(task + "/children"));
+    for (std::string child; children >> child;)
+        if (read_text("/proc/" + child + "/cmdline").rfind(program, 0) == 0)
+            return child;
+    return "";
 }
 
 std::string read_link(const std::string &path)
@@ -188,7 +201,21 @@ TEST_CASE("userns: a rootless user runs `spec --rootless` output; root inside, t
     auto exec = user.crun_lite("exec " + id + " sh -c 'id -u; readlink /proc/self/ns/user'");
     CHECK(exec.second == 0);
     CHECK(exec.first == "0\n" + read_link("/proc/" + std::to_string(pid) + "/ns/user") + "\n");
+
+    // Seen while a rootless exec runs: its program is crun-lite's own child, in the container's
+    // pid namespace, and crun-lite itself stays in the host's user and pid namespaces.
+    Running running = start_program({"sh", "-c", "exec " + user.as_user + " exec " + id +
+                                                     " sh -c 'echo started; exec sleep 60'"});
+    REQUIRE(running.read_line() == "started");
+    std::string runtime = "/proc/" + std::to_string(running.pid());
+    std::string program;
+    REQUIRE(eventually([&] { return !(program = child_running(running.pid(), "sleep")).empty(); }));
+    CHECK(read_link("/proc/" + program + "/ns/pid") ==
+          read_link("/proc/" + std::to_string(pid) + "/ns/pid"));
+    CHECK(read_link(runtime + "/ns/user") == read_link("/proc/self/ns/user"));
+    CHECK(read_link(runtime + "/ns/pid_for_children") == read_link("/proc/self/ns/pid"));
     CHECK(user.crun_lite("delete --force " + id).second == 0);
+    CHECK(running.wait().status == 128 + SIGKILL);
     CHECK_FALSE(exists(user.state_dir(id)));
     CHECK_FALSE(exists(user.home.path() + "/.local/share/crun-lite/" + id));
 }
