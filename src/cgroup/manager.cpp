@@ -39,14 +39,28 @@ std::string read_trimmed(const std::string &path)
 
 std::string parent_of(const std::string &dir) { return dir.substr(0, dir.rfind('/')); }
 
+// `dir` and every cgroup below it (made by `exec --cgroup` users, or by the container's own
+// programs when it is delegated), parents before their children; none when `dir` is gone.
+std::vector<std::string> subtree_of(const std::string &dir)
+{
+    std::vector<std::string> subtree;
+    if (::access(dir.c_str(), F_OK) != 0)
+        return subtree;
+    subtree.push_back(dir);
+    std::error_code unreadable_is_empty;
+    for (size_t next = 0; next < subtree.size(); ++next)
+        for (const auto &entry :
+             std::filesystem::directory_iterator(subtree[next], unreadable_is_empty))
+            if (entry.is_directory(unreadable_is_empty))
+                subtree.push_back(entry.path());
+    return subtree;
+}
+
 // Whether `dir` or a cgroup below it holds a process (false when `dir` does not exist).
 bool subtree_holds_processes(const std::string &dir)
 {
-    if (!read_trimmed(dir + "/cgroup.procs").empty())
-        return true;
-    std::error_code unreadable_is_empty;
-    for (const auto &entry : std::filesystem::directory_iterator(dir, unreadable_is_empty))
-        if (entry.is_directory(unreadable_is_empty) && subtree_holds_processes(entry.path()))
+    for (const auto &cgroup : subtree_of(dir))
+        if (!read_trimmed(cgroup + "/cgroup.procs").empty())
             return true;
     return false;
 }
@@ -145,6 +159,19 @@ Status apply_device_program(const Cgroups &cgroups, const WritePlan &plan)
         return Ok{};
     }
     return attach_device_program(dir, *plan.device_program, true);
+}
+
+// A killed process leaves its cgroup a moment after it is reaped: EBUSY is tried again.
+Status remove_when_empty(const std::string &dir)
+{
+    for (int attempt = 0; ::rmdir(dir.c_str()) != 0; ++attempt) {
+        if (errno == ENOENT)
+            break;
+        if (errno != EBUSY || attempt + 1 >= retries)
+            return Error::from_errno("remove cgroup `" + dir + "`");
+        pause_briefly();
+    }
+    return Ok{};
 }
 
 } // namespace
@@ -274,12 +301,15 @@ std::vector<pid_t> processes(const Cgroups &cgroups)
     std::vector<pid_t> pids;
     if (cgroups.empty())
         return pids;
-    auto text = sys::read_file(cgroups.dirs.begin()->second + "/cgroup.procs", 16 * 1024 * 1024);
-    if (!text)
-        return pids;
-    std::istringstream stream(*text);
-    for (pid_t pid; stream >> pid;)
-        pids.push_back(pid);
+    // Each process sits once in every hierarchy, somewhere in the container's subtree there.
+    for (const auto &cgroup : subtree_of(cgroups.dirs.begin()->second)) {
+        auto text = sys::read_file(cgroup + "/cgroup.procs", 16 * 1024 * 1024);
+        if (!text)
+            continue;
+        std::istringstream stream(*text);
+        for (pid_t pid; stream >> pid;)
+            pids.push_back(pid);
+    }
     return pids;
 }
 
@@ -325,17 +355,16 @@ Status remove(const Cgroups &cgroups)
     for (auto made = cgroups.made.rbegin(); made != cgroups.made.rend(); ++made) {
         bool leaf = std::any_of(cgroups.dirs.begin(), cgroups.dirs.end(),
                                 [&](const auto &entry) { return entry.second == *made; });
-        int attempt = 0;
-        // A killed process leaves its cgroup a moment after it is reaped.
-        while (::rmdir(made->c_str()) != 0) {
-            // A parent is shared: other containers may still live in it, or (rootless) it
-            // may belong to root, so removing it is only ever best effort.
-            if (errno == ENOENT || !leaf)
-                break;
-            if (errno != EBUSY || ++attempt >= retries)
-                return Error::from_errno("remove cgroup `" + *made + "`");
-            pause_briefly();
+        if (!leaf) {
+            // A parent is shared: other containers may still live in it, or (rootless) it may
+            // belong to root, so removing it is only ever best effort.
+            (void)::rmdir(made->c_str());
+            continue;
         }
+        // The container's own cgroup goes with whatever was made below it, deepest first.
+        auto subtree = subtree_of(*made);
+        for (auto cgroup = subtree.rbegin(); cgroup != subtree.rend(); ++cgroup)
+            TRY(remove_when_empty(*cgroup));
     }
     return Ok{};
 }

@@ -24,7 +24,8 @@ bool takes_value(const std::string &flag)
 {
     for (const char *name : {"--process", "-p", "--pid-file", "--console-socket", "--preserve-fds",
                              "--cwd", "--env", "-e", "--user", "-u", "--cap", "-c",
-                             "--additional-gids", "-g", "--apparmor", "--process-label"})
+                             "--additional-gids", "-g", "--apparmor", "--process-label",
+                             "--cgroup"})
         if (flag == name)
             return true;
     return false;
@@ -224,7 +225,10 @@ int exec_command(const GlobalOptions &global, const Arguments &args)
         ("c,cap", "add a capability, CAP_NAME (repeatable)", cxxopts::value<std::vector<std::string>>())
         ("no-new-privs", "set no_new_privs: exec'd programs gain no privileges")
         ("apparmor", "the AppArmor profile to run under", cxxopts::value<std::string>())
-        ("process-label", "the SELinux label to run under", cxxopts::value<std::string>());
+        ("process-label", "the SELinux label to run under", cxxopts::value<std::string>())
+        ("cgroup", "run in a sub-cgroup of the container's, [CONTROLLERS:]PATH (repeatable)",
+         cxxopts::value<std::vector<std::string>>())
+        ("ignore-paused", "exec into a paused container too (the process waits for resume)");
 
     Arguments flag_args;
     std::vector<std::string> rest;
@@ -259,6 +263,9 @@ int exec_command(const GlobalOptions &global, const Arguments &args)
         exec.pid_file = (*flags)["pid-file"].as<std::string>();
     if (flags->count("console-socket"))
         exec.console_socket = (*flags)["console-socket"].as<std::string>();
+    if (flags->count("cgroup"))
+        exec.sub_cgroups = (*flags)["cgroup"].as<std::vector<std::string>>();
+    exec.ignore_paused = flags->count("ignore-paused") > 0;
 
     state::StateStore store(global.state_root);
     auto status = runtime::exec_in_container(store, *id, *process, exec);

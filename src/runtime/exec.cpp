@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
+#include <sstream>
 
 #include "cgroup/manager.hpp"
 #include "runtime/container.hpp"
@@ -25,6 +27,7 @@
 #include "runtime/terminal_relay.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
+#include "util/path.hpp"
 #include "util/scope_exit.hpp"
 
 namespace crunlite::runtime {
@@ -99,13 +102,14 @@ private:
 };
 
 Result<ContainerEntry> open_running_container(const state::StateStore &store,
-                                        const state::ContainerState &state)
+                                        const state::ContainerState &state, bool ignore_paused)
 {
     std::string status = state::live_status(store, state);
-    // A frozen container would leave the new process frozen too, and exec waiting on it.
-    if (status == "paused")
-        return Error::message("container is paused; resume it first");
-    if (status != "running" && status != "created")
+    // A frozen container would leave the new process frozen too, and exec waiting on it: done
+    // only when asked for.
+    if (status == "paused" && !ignore_paused)
+        return Error::message("container is paused; resume it first (or exec --ignore-paused)");
+    if (status != "running" && status != "created" && status != "paused")
         return Error::message("container not running");
     ContainerEntry entry;
     entry.pidfd = sys::open_pidfd(state.pid);
@@ -243,13 +247,60 @@ Result<ExecProcess> spawn_in_pid_namespace(const ContainerEntry &container, int 
     return process;
 }
 
+// Where --cgroup puts the process: each named sub-cgroup below the container's own, in the
+// hierarchies it names (all of them without a CONTROLLERS: part). The sub-cgroup must exist, as
+// with runc; it may not climb out of the container's cgroup.
+Result<cgroup::Cgroups> exec_cgroups(const state::ContainerState &state,
+                                     const std::vector<std::string> &sub_cgroups)
+{
+    cgroup::Cgroups cgroups{state.cgroups, {}};
+    for (const auto &wanted : sub_cgroups) {
+        auto colon = wanted.find(':');
+        std::string controllers = colon == std::string::npos ? "" : wanted.substr(0, colon);
+        std::string path = colon == std::string::npos ? wanted : wanted.substr(colon + 1);
+        if (path.empty())
+            path = ".";
+        std::string field = "--cgroup `" + wanted + "`";
+        auto parts = path_components(path);
+        if (path.front() == '/' || parts.empty() ||
+            std::find(parts.begin(), parts.end(), "..") != parts.end())
+            return Error::message(field + ": expected a path below the container's cgroup, "
+                                          "relative and without `..`");
+        std::string below;
+        for (const auto &part : parts)
+            below += "/" + part;
+        std::vector<std::string> keys;
+        if (controllers.empty())
+            for (const auto &[key, dir] : state.cgroups)
+                keys.push_back(key);
+        std::istringstream names(controllers);
+        for (std::string controller; std::getline(names, controller, ',');) {
+            std::string dir = cgroups.dir_of(controller == "unified" ? "" : controller);
+            auto found = std::find_if(state.cgroups.begin(), state.cgroups.end(),
+                                      [&](const auto &entry) { return entry.second == dir; });
+            if (dir.empty() || found == state.cgroups.end())
+                return Error::message(field + ": the container has no `" + controller +
+                                      "` cgroup");
+            keys.push_back(found->first);
+        }
+        for (const auto &key : keys) {
+            std::string dir = state.cgroups.at(key) + below;
+            if (::access((dir + "/cgroup.procs").c_str(), F_OK) != 0)
+                return Error::message(field + ": no cgroup `" + dir + "`");
+            cgroups.dirs[key] = dir;
+        }
+    }
+    return cgroups;
+}
+
 } // namespace
 
 Result<int> exec_in_container(state::StateStore &store, const std::string &id,
                               const spec::Process &process, const ExecOptions &options)
 {
     auto state = TRY(store.load(id));
-    ContainerEntry container = TRY(open_running_container(store, state));
+    ContainerEntry container = TRY(open_running_container(store, state, options.ignore_paused));
+    cgroup::Cgroups cgroups = TRY(exec_cgroups(state, options.sub_cgroups));
 
     std::vector<int> passed = sys::inherited_fds_in_range(options.passed_fds);
     // The container's filter applies to every process in it, as with runc.
@@ -282,7 +333,7 @@ Result<int> exec_in_container(state::StateStore &store, const std::string &id,
     ExecProcess child = TRY(spawn_in_pid_namespace(container, helper_joins, [&] {
         parent_end.close();
         exec_child(container, joined, process, passed, runtime.get(), seccomp,
-                   {state.cgroups, state.cgroups_made}, child_end);
+                   cgroups, child_end);
     }));
     child_end.close();
     ScopeExit stop_child([&] {

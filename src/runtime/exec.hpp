@@ -22,6 +22,10 @@ struct ExecOptions {
     int passed_fds = 0;    // fds 3 .. 3+N-1 pass into the process (LISTEN_FDS, --preserve-fds)
     std::string console_socket; // with process.terminal: where the pty master goes
     std::optional<spec::Seccomp> seccomp; // the container's linux.seccomp
+    // --cgroup: sub-cgroups of the container's to run in, as runc takes them: "PATH" in every
+    // hierarchy, "CONTROLLERS:PATH" ("cpu,memory:sub") in those holding the controllers.
+    std::vector<std::string> sub_cgroups;
+    bool ignore_paused = false; // exec into a paused container; the process waits for resume
 };
 
 Result<int> exec_in_container(state::StateStore &store, const std::string &id,

@@ -321,9 +321,19 @@ TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws
     CHECK(again.err == "crun-lite: pause `" + id + "`: container already paused\n");
     auto exec = crun_lite({"exec", id, "true"});
     CHECK(exec.status == 1);
-    CHECK(exec.err == "crun-lite: exec `" + id + "`: container is paused; resume it first\n");
+    CHECK(exec.err == "crun-lite: exec `" + id +
+                          "`: container is paused; resume it first (or exec --ignore-paused)\n");
 
+    // With --ignore-paused the process joins the frozen cgroup and runs once resumed.
+    std::thread waiting_exec([&] {
+        auto late = crun_lite({"exec", "--ignore-paused", id, "echo", "ran after resume"});
+        CHECK(late.err == "");
+        CHECK(late.out == "ran after resume\n");
+    });
+    CHECK(eventually([&] { return crun_lite({"ps", id}).out.find("echo") != std::string::npos; }));
+    CHECK(status() == "paused");
     auto resumed = crun_lite({"resume", id});
+    waiting_exec.join();
     CHECK(resumed.status == 0);
     CHECK(status() == "running");
     CHECK(trimmed(cgroup_dir("freezer", id) + "/freezer.state") == "THAWED");
@@ -334,6 +344,47 @@ TEST_CASE("cgroups: pause freezes the container, state says paused, resume thaws
     CHECK(status() == "paused");
     CHECK(crun_lite({"kill", id, "KILL"}).status == 0);
     CHECK(eventually([&] { return status() == "stopped"; }));
+}
+
+TEST_CASE("cgroups: exec --cgroup runs in a sub-cgroup, which kill --all and delete reach")
+{
+    std::string id = unique_id("exec-sub");
+    Bundle bundle("sleep 300");
+    Detached container(id, bundle);
+    for (const char *hierarchy : {"memory", "pids"})
+        std::filesystem::create_directory(cgroup_dir(hierarchy, id) + "/sub");
+
+    // One flag naming two controllers (a comma inside a value stays whole) and one each.
+    for (auto flags : {std::vector<std::string>{"--cgroup", "memory,pids:sub"},
+                       std::vector<std::string>{"--cgroup", "pids:sub", "--cgroup", "memory:sub"}}) {
+        std::vector<std::string> args = {"exec"};
+        args.insert(args.end(), flags.begin(), flags.end());
+        args.insert(args.end(), {id, "sh", "-c",
+                                 "grep -E ':(memory|pids):' /proc/self/cgroup | cut -d: -f2- | sort"});
+        auto placed = crun_lite(args);
+        CHECK(placed.err == "");
+        CHECK(placed.out ==
+              "memory:/crun-lite/" + id + "/sub\n" + "pids:/crun-lite/" + id + "/sub\n");
+    }
+    auto missing = crun_lite({"exec", "--cgroup", "sub", id, "true"});
+    CHECK(missing.status == 1);
+    CHECK(missing.err.starts_with("crun-lite: exec `" + id + "`: --cgroup `sub`: no cgroup `"));
+    auto climbing = crun_lite({"exec", "--cgroup", "memory:../x", id, "true"});
+    CHECK(climbing.err == "crun-lite: exec `" + id + "`: --cgroup `memory:../x`: expected a path "
+                                                       "below the container's cgroup, relative "
+                                                       "and without `..`\n");
+
+    // A process left in the sub-cgroup is the container's: ps lists it, delete ends it and
+    // removes the sub-cgroup with the container's own.
+    auto detached = crun_lite_leaving_container(
+        {"exec", "--detach", "--cgroup", "memory,pids:sub", id, "sleep", "4343"});
+    CHECK(detached.status == 0);
+    CHECK(crun_lite({"ps", id}).out.find("sleep 4343") != std::string::npos);
+    auto deleted = crun_lite({"delete", "--force", id});
+    CHECK(deleted.err == "");
+    CHECK(processes_matching("sleep 4343").empty());
+    CHECK_FALSE(std::filesystem::exists(cgroup_dir("memory", id)));
+    CHECK_FALSE(std::filesystem::exists(cgroup_dir("pids", id)));
 }
 
 TEST_CASE("cgroups: update changes a running container's limits, by flag or resources file")
