@@ -223,8 +223,11 @@ bool in_progress(const ContainerState &state)
 
 std::string live_status(const StateStore &store, const ContainerState &state)
 {
+    // Unlocked since it was read: killed, or done just now. A delete that finished (or a create
+    // that failed and unwound) took the state directory along: the container is no more, and
+    // `stopped` is the last true word on it.
     if (in_progress(state) && !store.is_locked(state.id))
-        return "broken";
+        return ::access(store.container_dir(state.id).c_str(), F_OK) == 0 ? "broken" : "stopped";
     return state.status == "creating" ? "creating" : status_of_process(store, state);
 }
 
