@@ -174,6 +174,18 @@ Status remove_when_empty(const std::string &dir)
     return Ok{};
 }
 
+// A sub-cgroup frozen on its own stays frozen when the container's cgroup thaws: a thaw (before
+// the kill of a delete too) reaches every one, or a process there could never die.
+Status thaw_below(const std::string &dir, const char *file, const char *thawed, bool freezing)
+{
+    if (freezing)
+        return Ok{};
+    auto subtree = subtree_of(dir);
+    for (size_t i = 1; i < subtree.size(); ++i)
+        TRY(write_value(subtree[i] + "/" + file, thawed));
+    return Ok{};
+}
+
 } // namespace
 
 Status write_value(const std::string &path, const std::string &value)
@@ -324,9 +336,11 @@ Result<bool> set_frozen(const Cgroups &cgroups, bool frozen)
         file = v1 + "/freezer.state";
         wanted = frozen ? "FROZEN" : "THAWED";
         TRY(write_value(file, wanted));
+        TRY(thaw_below(v1, "freezer.state", "THAWED", frozen));
     } else if (std::string v2 = cgroups.dir_of(""); !v2.empty() &&
                                                     ::access((v2 + "/cgroup.freeze").c_str(), F_OK) == 0) {
         TRY(write_value(v2 + "/cgroup.freeze", frozen ? "1" : "0"));
+        TRY(thaw_below(v2, "cgroup.freeze", "0", frozen));
         file = v2 + "/cgroup.events";
         wanted = frozen ? "frozen 1" : "frozen 0";
     } else {

@@ -208,9 +208,15 @@ Result<spec::Resources> resources_from(const cxxopts::ParseResult &flags)
     if (flags.count("resources"))
         resources = TRY(parse_resources(TRY(read_resources_text(flags["resources"].as<std::string>())),
                                         flags["resources"].as<std::string>()));
-    for (const auto &flag : resource_flags)
-        if (flags.count(flag.name))
-            flag.set(resources, TRY(flag_value(flag, flags[flag.name].as<std::string>())));
+    for (const auto &flag : resource_flags) {
+        if (!flags.count(flag.name))
+            continue;
+        FlagValue value = TRY(flag_value(flag, flags[flag.name].as<std::string>()));
+        // As runc's update reads its flags: a number 0 leaves that limit as it is.
+        if (flag.unit != FlagUnit::text && value.number == 0)
+            continue;
+        flag.set(resources, value);
+    }
     return resources;
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/namespace_socket.hpp"
 #include "runtime/mount_options.hpp"
 #include "runtime/net_devices.hpp"
+#include "runtime/orphan_layers.hpp"
 #include "runtime/scheduling.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/user_namespace.hpp"
@@ -111,8 +112,8 @@ LayerOwner layer_owner(const spec::Config &config, const struct stat &image_root
 // <data_root>/<id>/{upper,work,rootfs}. The upper dir takes the image root's mode, because
 // overlayfs shows the upper dir's attributes for the container's `/`. `made_dir` names the
 // directory once this call made it, and so owns it.
-Status prepare_layers(const std::string &data_root, const spec::Bundle &bundle, LaunchPlan &plan,
-                      std::string &made_dir)
+Status prepare_layers(const std::string &data_root, const std::string &state_root,
+                      const spec::Bundle &bundle, LaunchPlan &plan, std::string &made_dir)
 {
     const spec::Config &config = bundle.config;
     const std::string &image = bundle.rootfs;
@@ -127,6 +128,7 @@ Status prepare_layers(const std::string &data_root, const spec::Bundle &bundle, 
     if (::mkdir(dir.c_str(), 0700) != 0)
         return Error::from_errno("create container directory `" + dir + "`");
     made_dir = dir;
+    TRY(record_layers_owner(dir, state_root));
 
     plan.overlay = true;
     plan.layers = {dir, image, {bundle.image_layers.rbegin(), bundle.image_layers.rend()},
@@ -301,7 +303,7 @@ Status NewContainer::make(const spec::Bundle &bundle)
     auto cgroup_plan = TRY(plan_cgroups(bundle.config));
     TRY(store_.save(state_));
     if (bundle.config.wants_overlay())
-        TRY(prepare_layers(options_.data_root, bundle, plan, layers_dir_));
+        TRY(prepare_layers(options_.data_root, store_.root(), bundle, plan, layers_dir_));
     TRY(prepare_idmapped_trees(bundle, plan));
     TRY(make_cgroups(cgroup_plan));
     plan.cgroup_dirs = cgroups_.dirs;

@@ -25,6 +25,7 @@
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/terminal_relay.hpp"
+#include "sys/paths.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
 #include "util/path.hpp"
@@ -247,13 +248,24 @@ Result<ExecProcess> spawn_in_pid_namespace(const ContainerEntry &container, int 
     return process;
 }
 
+bool lists_controller(const std::string &v2_dir, const std::string &controller)
+{
+    auto listed = sys::read_file(v2_dir + "/cgroup.controllers", 4096);
+    std::istringstream names(listed ? *listed : "");
+    for (std::string name; names >> name;)
+        if (name == controller)
+            return true;
+    return false;
+}
+
 // Where --cgroup puts the process: each named sub-cgroup below the container's own, in the
 // hierarchies it names (all of them without a CONTROLLERS: part). The sub-cgroup must exist, as
 // with runc; it may not climb out of the container's cgroup.
 Result<cgroup::Cgroups> exec_cgroups(const state::ContainerState &state,
                                      const std::vector<std::string> &sub_cgroups)
 {
-    cgroup::Cgroups cgroups{state.cgroups, {}};
+    const cgroup::Cgroups own{state.cgroups, {}};
+    cgroup::Cgroups cgroups = own;
     for (const auto &wanted : sub_cgroups) {
         auto colon = wanted.find(':');
         std::string controllers = colon == std::string::npos ? "" : wanted.substr(0, colon);
@@ -275,10 +287,13 @@ Result<cgroup::Cgroups> exec_cgroups(const state::ContainerState &state,
                 keys.push_back(key);
         std::istringstream names(controllers);
         for (std::string controller; std::getline(names, controller, ',');) {
-            std::string dir = cgroups.dir_of(controller == "unified" ? "" : controller);
+            std::string dir = own.dir_of(controller == "unified" ? "" : controller);
             auto found = std::find_if(state.cgroups.begin(), state.cgroups.end(),
                                       [&](const auto &entry) { return entry.second == dir; });
-            if (dir.empty() || found == state.cgroups.end())
+            // dir_of falls back on the v2 directory, which holds only the controllers it lists.
+            bool on_v2 = !dir.empty() && dir == own.dir_of("") && controller != "unified";
+            if (dir.empty() || found == state.cgroups.end() ||
+                (on_v2 && !lists_controller(dir, controller)))
                 return Error::message(field + ": the container has no `" + controller +
                                       "` cgroup");
             keys.push_back(found->first);

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <filesystem>
+#include <optional>
 
 #include "sys/paths.hpp"
 #include "util/log.hpp"
@@ -50,7 +52,39 @@ Result<bool> orphan_dir_exists(const std::string &dir)
     return true;
 }
 
+constexpr const char *owner_file = "state-root";
+
+// Whether the orphan is this state root's to remove; an error says whose it is otherwise.
+Status check_owner(const std::string &dir, const std::string &state_root)
+{
+    std::optional<std::string> owner;
+    char target[PATH_MAX];
+    ssize_t length = ::readlink((dir + "/" + owner_file).c_str(), target, sizeof target);
+    if (length >= 0)
+        owner.emplace(target, static_cast<size_t>(length));
+    if (owner && *owner == state_root)
+        return Ok{};
+    if (owner)
+        return Error::message("`" + dir + "` belongs to a container of the state root `" +
+                              *owner + "`: not removed");
+    std::error_code error;
+    if (std::filesystem::is_empty(dir, error))
+        return Ok{};
+    return Error::message("`" + dir + "` records no state root (made by an older crun-lite?): "
+                          "not removed; remove it by hand once no container uses it");
+}
+
 } // namespace
+
+// A symlink, only ever read, never followed: its target lives in the inode, so it is made even
+// when the data root's disk is full, and a container beside a full one still starts.
+Status record_layers_owner(const std::string &layers_dir, const std::string &state_root)
+{
+    std::string link = layers_dir + "/" + owner_file;
+    if (::symlink(state_root.c_str(), link.c_str()) != 0)
+        return Error::from_errno("record the state root in `" + link + "`");
+    return Ok{};
+}
 
 Status remove_orphan_layers(state::StateStore &store, const std::string &data_root,
                             const std::string &id)
@@ -63,6 +97,7 @@ Status remove_orphan_layers(state::StateStore &store, const std::string &data_ro
     ScopeExit unclaim([&] { store.release(id); });
     if (!TRY(orphan_dir_exists(dir)))
         return Ok{};
+    TRY(check_owner(dir, store.root()));
     TRY(check_no_mounts(dir));
     log::warning("delete `" + id + "`: no state names `" + dir + "`; removing it");
     if (!sys::remove_tree(dir))

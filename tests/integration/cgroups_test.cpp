@@ -351,7 +351,7 @@ TEST_CASE("cgroups: exec --cgroup runs in a sub-cgroup, which kill --all and del
     std::string id = unique_id("exec-sub");
     Bundle bundle("sleep 300");
     Detached container(id, bundle);
-    for (const char *hierarchy : {"memory", "pids"})
+    for (const char *hierarchy : {"memory", "pids", "freezer"})
         std::filesystem::create_directory(cgroup_dir(hierarchy, id) + "/sub");
 
     // One flag naming two controllers (a comma inside a value stays whole) and one each.
@@ -369,17 +369,22 @@ TEST_CASE("cgroups: exec --cgroup runs in a sub-cgroup, which kill --all and del
     auto missing = crun_lite({"exec", "--cgroup", "sub", id, "true"});
     CHECK(missing.status == 1);
     CHECK(missing.err.starts_with("crun-lite: exec `" + id + "`: --cgroup `sub`: no cgroup `"));
+    // A controller no hierarchy of the container holds is refused, not taken for the v2 one.
+    auto unknown = crun_lite({"exec", "--cgroup", "bogus:sub", id, "true"});
+    CHECK(unknown.err ==
+          "crun-lite: exec `" + id + "`: --cgroup `bogus:sub`: the container has no `bogus` cgroup\n");
     auto climbing = crun_lite({"exec", "--cgroup", "memory:../x", id, "true"});
     CHECK(climbing.err == "crun-lite: exec `" + id + "`: --cgroup `memory:../x`: expected a path "
                                                        "below the container's cgroup, relative "
                                                        "and without `..`\n");
 
-    // A process left in the sub-cgroup is the container's: ps lists it, delete ends it and
-    // removes the sub-cgroup with the container's own.
+    // A process left in the sub-cgroup is the container's: ps lists it, delete ends it (even
+    // with the sub-cgroup frozen on its own) and removes the sub-cgroup with the container's.
     auto detached = crun_lite_leaving_container(
-        {"exec", "--detach", "--cgroup", "memory,pids:sub", id, "sleep", "4343"});
+        {"exec", "--detach", "--cgroup", "memory,pids,freezer:sub", id, "sleep", "4343"});
     CHECK(detached.status == 0);
     CHECK(crun_lite({"ps", id}).out.find("sleep 4343") != std::string::npos);
+    write_text(cgroup_dir("freezer", id) + "/sub/freezer.state", "FROZEN");
     auto deleted = crun_lite({"delete", "--force", id});
     CHECK(deleted.err == "");
     CHECK(processes_matching("sleep 4343").empty());
@@ -430,12 +435,16 @@ TEST_CASE("cgroups: update changes a running container's limits, by flag or reso
     CHECK(refused.err == "crun-lite: update `" + id +
                              "`: linux.resources.cpu.shares: must be between 2 and 262144, got 1\n");
 
-    // Flags are checked as a config's values are, not left to the kernel to clamp.
-    auto zero_shares = crun_lite({"update", "--cpu-shares", "0", id});
-    CHECK(zero_shares.status == 1);
-    CHECK(zero_shares.err == "crun-lite: update `" + id +
-                                 "`: --cpu-shares: must be between 2 and 262144, got 0\n");
+    // Flags are checked as a config's values are, not left to the kernel to clamp; a 0 leaves
+    // the limit as it is, as with runc.
+    auto one_share = crun_lite({"update", "--cpu-shares", "1", id});
+    CHECK(one_share.status == 1);
+    CHECK(one_share.err == "crun-lite: update `" + id +
+                               "`: --cpu-shares: must be between 2 and 262144, got 1\n");
+    auto zeros = crun_lite({"update", "--cpu-share", "0", "--pids-limit", "0", id});
+    CHECK(zeros.err == "");
     CHECK(trimmed(cgroup_dir("cpu", id) + "/cpu.shares") == "512");
+    CHECK(trimmed(cgroup_dir("pids", id) + "/pids.max") == "50");
 }
 
 TEST_CASE("cgroups: update refuses rdma by name and names its --resources source in errors")

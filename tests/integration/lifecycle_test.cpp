@@ -825,6 +825,7 @@ TEST_CASE("lifecycle: delete --force removes a layers directory no state names; 
     std::string orphan = data_root() + "/" + id;
     std::filesystem::create_directories(orphan + "/upper/etc");
     write_text(orphan + "/upper/etc/left", "left\n");
+    std::filesystem::create_symlink(state_root(), orphan + "/state-root");
     Bundle bundle("true");
     Containers guard{id};
     REQUIRE(launch({"create", "--bundle", bundle.dir(), id}).status == 1);
@@ -854,6 +855,7 @@ TEST_CASE("lifecycle: delete --force of an orphan layers directory follows no sy
 
     std::string mounted = data_root() + "/lc-orphan-mount";
     std::filesystem::create_directories(mounted + "/rootfs");
+    std::filesystem::create_symlink(state_root(), mounted + "/state-root");
     REQUIRE(run_program({"mount", "--bind", outside.path(), mounted + "/rootfs"}).status == 0);
     auto across_mount = crun_lite({"delete", "--force", "lc-orphan-mount"});
     CHECK(run_program({"umount", mounted + "/rootfs"}).status == 0);
@@ -862,6 +864,37 @@ TEST_CASE("lifecycle: delete --force of an orphan layers directory follows no sy
     CHECK(read_text(outside.path() + "/keep") == "keep\n");
     CHECK(!exists(state_root() + "/lc-orphan-mount"));
     std::filesystem::remove_all(mounted);
+}
+
+TEST_CASE("lifecycle: delete --force from another state root leaves a live container's layers")
+{
+    // Two state roots may share one data root (both have a default): the layers of the other
+    // root's running container are no orphan of this one.
+    TempDir other_root;
+    Bundle bundle("echo kept > /kept; exec sleep 100");
+    Containers guard{"lc-other-root"};
+    create("lc-other-root", bundle);
+    REQUIRE(crun_lite({"start", "lc-other-root"}).status == 0);
+    std::string layers = data_root() + "/lc-other-root";
+    REQUIRE(eventually([&] { return exists(layers + "/upper/kept"); }));
+
+    auto foreign = crun_lite({"--root", other_root.path(), "delete", "--force", "lc-other-root"});
+    CHECK(foreign.status == 1);
+    CHECK(foreign.err == "crun-lite: delete `lc-other-root`: `" + layers +
+                             "` belongs to a container of the state root `" + state_root() +
+                             "`: not removed\n");
+    CHECK(read_text(layers + "/upper/kept") == "kept\n");
+    CHECK(state_of("lc-other-root")["status"] == "running");
+
+    // One that records no root is refused unless empty (a create killed right after mkdir).
+    std::string unrecorded = data_root() + "/lc-orphan-unrecorded";
+    std::filesystem::create_directories(unrecorded + "/upper");
+    auto refused = crun_lite({"delete", "--force", "lc-orphan-unrecorded"});
+    CHECK(refused.status == 1);
+    CHECK(refused.err.find("records no state root") != std::string::npos);
+    std::filesystem::remove(unrecorded + "/upper");
+    CHECK(crun_lite({"delete", "--force", "lc-orphan-unrecorded"}).status == 0);
+    CHECK(!exists(unrecorded));
 }
 
 TEST_CASE("lifecycle: create of an existing id is refused and leaves that container alone")
