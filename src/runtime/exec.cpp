@@ -25,7 +25,6 @@
 #include "runtime/sync.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/terminal_relay.hpp"
-#include "sys/paths.hpp"
 #include "sys/process.hpp"
 #include "util/log.hpp"
 #include "util/path.hpp"
@@ -248,56 +247,57 @@ Result<ExecProcess> spawn_in_pid_namespace(const ContainerEntry &container, int 
     return process;
 }
 
-bool lists_controller(const std::string &v2_dir, const std::string &controller)
+// A --cgroup path below the container's cgroup, as `/a/b`; it may not climb out.
+Result<std::string> sub_cgroup_path(const std::string &path, const std::string &field)
 {
-    auto listed = sys::read_file(v2_dir + "/cgroup.controllers", 4096);
-    std::istringstream names(listed ? *listed : "");
-    for (std::string name; names >> name;)
-        if (name == controller)
-            return true;
-    return false;
+    auto parts = path_components(path);
+    if (path.empty() || path.front() == '/' || parts.empty() ||
+        std::find(parts.begin(), parts.end(), "..") != parts.end())
+        return Error::message(field + ": expected a path below the container's cgroup, "
+                                      "relative and without `..`");
+    std::string below;
+    for (const auto &part : parts)
+        below += "/" + part;
+    return below;
+}
+
+// The container's hierarchies holding each of `controllers` ("cpu,memory"; "unified" is the v2
+// hierarchy itself), by key; all of them when none is named.
+Result<std::vector<std::string>> hierarchies_named(const state::ContainerState &state,
+                                                   const std::string &controllers,
+                                                   const std::string &field)
+{
+    std::vector<std::string> keys;
+    if (controllers.empty()) {
+        for (const auto &[key, dir] : state.cgroups)
+            keys.push_back(key);
+        return keys;
+    }
+    auto host = TRY(cgroup::Host::discover());
+    std::istringstream names(controllers);
+    for (std::string controller; std::getline(names, controller, ',');) {
+        const cgroup::Hierarchy *found =
+            controller == "unified" ? host.unified() : host.find(controller);
+        if (!found || !state.cgroups.count(found->key))
+            return Error::message(field + ": the container has no `" + controller + "` cgroup");
+        keys.push_back(found->key);
+    }
+    return keys;
 }
 
 // Where --cgroup puts the process: each named sub-cgroup below the container's own, in the
 // hierarchies it names (all of them without a CONTROLLERS: part). The sub-cgroup must exist, as
-// with runc; it may not climb out of the container's cgroup.
+// with runc.
 Result<cgroup::Cgroups> exec_cgroups(const state::ContainerState &state,
                                      const std::vector<std::string> &sub_cgroups)
 {
-    const cgroup::Cgroups own{state.cgroups, {}};
-    cgroup::Cgroups cgroups = own;
+    cgroup::Cgroups cgroups{state.cgroups, {}};
     for (const auto &wanted : sub_cgroups) {
-        auto colon = wanted.find(':');
-        std::string controllers = colon == std::string::npos ? "" : wanted.substr(0, colon);
-        std::string path = colon == std::string::npos ? wanted : wanted.substr(colon + 1);
-        if (path.empty())
-            path = ".";
+        size_t colon = wanted.find(':');
+        bool named = colon != std::string::npos;
         std::string field = "--cgroup `" + wanted + "`";
-        auto parts = path_components(path);
-        if (path.front() == '/' || parts.empty() ||
-            std::find(parts.begin(), parts.end(), "..") != parts.end())
-            return Error::message(field + ": expected a path below the container's cgroup, "
-                                          "relative and without `..`");
-        std::string below;
-        for (const auto &part : parts)
-            below += "/" + part;
-        std::vector<std::string> keys;
-        if (controllers.empty())
-            for (const auto &[key, dir] : state.cgroups)
-                keys.push_back(key);
-        std::istringstream names(controllers);
-        for (std::string controller; std::getline(names, controller, ',');) {
-            std::string dir = own.dir_of(controller == "unified" ? "" : controller);
-            auto found = std::find_if(state.cgroups.begin(), state.cgroups.end(),
-                                      [&](const auto &entry) { return entry.second == dir; });
-            // dir_of falls back on the v2 directory, which holds only the controllers it lists.
-            bool on_v2 = !dir.empty() && dir == own.dir_of("") && controller != "unified";
-            if (dir.empty() || found == state.cgroups.end() ||
-                (on_v2 && !lists_controller(dir, controller)))
-                return Error::message(field + ": the container has no `" + controller +
-                                      "` cgroup");
-            keys.push_back(found->first);
-        }
+        std::string below = TRY(sub_cgroup_path(named ? wanted.substr(colon + 1) : wanted, field));
+        auto keys = TRY(hierarchies_named(state, named ? wanted.substr(0, colon) : "", field));
         for (const auto &key : keys) {
             std::string dir = state.cgroups.at(key) + below;
             if (::access((dir + "/cgroup.procs").c_str(), F_OK) != 0)
