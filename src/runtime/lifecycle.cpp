@@ -187,15 +187,16 @@ Status start_container(state::StateStore &store, const std::string &id)
         return Error::message("process: the config has no process to start");
 
     auto hooks = TRY(kept_hooks(store, id, state.has_poststart_hooks));
-    // Opened before the release, so that the pid can name no other process when waited on.
-    UniqueFd first = TRY(open_first_process(state));
     UniqueFd exec_result = TRY(open_exec_result(store, id));
     TRY(release_first_process(store, state));
     if (exec_result)
         if (auto exec = await_exec_result(exec_result.get()); !exec) {
             // The process exits right after saying why; once it has, `state` says `stopped`
-            // the moment start returns. Were it stuck, the failure is still the news.
-            (void)wait_for_exit(first.get());
+            // the moment start returns. Opened only on this path, checked against its start
+            // time: when it cannot be, the process is gone already. Were it stuck, the failure
+            // is still the news.
+            if (auto first = open_first_process(state))
+                (void)wait_for_exit(first->get());
             return exec;
         }
     if (!hooks.poststart.empty())
