@@ -19,8 +19,7 @@ namespace {
 // The state document with the live status and, as runc lists it, the owner's user name.
 nlohmann::json listed_document(const state::StateStore &store, const state::ContainerState &state)
 {
-    auto document = nlohmann::json::parse(
-        state::oci_state_json(state, state::live_status(store, state)));
+    auto document = state::oci_state_document(state, state::live_status(store, state));
     document["owner"] = sys::host_user_name(state.owner);
     return document;
 }

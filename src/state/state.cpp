@@ -237,12 +237,17 @@ std::string live_status(const StateStore &store, const ContainerState &state,
     return in_progress(state) ? "broken" : status_of_process(store, state);
 }
 
-std::string oci_state_json(const ContainerState &state, const std::string &status)
+nlohmann::json oci_state_document(const ContainerState &state, const std::string &status)
 {
     // As runc's state shows it: `list` names the owner, the state document leaves it empty.
     auto document = oci_fields(state, status);
     document["owner"] = "";
-    return document.dump(2) + "\n";
+    return document;
+}
+
+std::string oci_state_json(const ContainerState &state, const std::string &status)
+{
+    return oci_state_document(state, status).dump(2) + "\n";
 }
 
 } // namespace crunlite::state

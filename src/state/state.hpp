@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
@@ -120,6 +122,9 @@ std::string live_status(const StateStore &store, const ContainerState &state,
                         const ContainerLock &held);
 
 // The OCI state document (runtime.md "State") with the live status; `owner` empty, as runc's.
+nlohmann::json oci_state_document(const ContainerState &state, const std::string &status);
+
+// The same as `state` prints it.
 std::string oci_state_json(const ContainerState &state, const std::string &status);
 
 } // namespace crunlite::state

@@ -46,7 +46,8 @@ std::optional<std::string> user_name_in(std::string_view passwd_text, uid_t uid)
 
 std::string host_user_name(uid_t uid)
 {
-    auto text = read_file(host_passwd_file, max_passwd_size);
+    // Read once per command: `list` asks for every container's owner.
+    static auto text = read_file(host_passwd_file, max_passwd_size);
     if (text)
         if (auto name = user_name_in(*text, uid))
             return *name;
