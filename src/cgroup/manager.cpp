@@ -337,8 +337,8 @@ Result<bool> set_frozen(const Cgroups &cgroups, bool frozen)
         wanted = frozen ? "FROZEN" : "THAWED";
         TRY(write_value(file, wanted));
         TRY(thaw_below(v1, "freezer.state", "THAWED", frozen));
-    } else if (std::string v2 = cgroups.dir_of(""); !v2.empty() &&
-                                                    ::access((v2 + "/cgroup.freeze").c_str(), F_OK) == 0) {
+    } else if (std::string v2 = cgroups.dir_of("");
+               !v2.empty() && ::access((v2 + "/cgroup.freeze").c_str(), F_OK) == 0) {
         TRY(write_value(v2 + "/cgroup.freeze", frozen ? "1" : "0"));
         TRY(thaw_below(v2, "cgroup.freeze", "0", frozen));
         file = v2 + "/cgroup.events";

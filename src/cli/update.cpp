@@ -156,7 +156,8 @@ Result<std::string> read_resources_text(const std::string &file)
 }
 
 // The power of two a byte suffix stands for, as runc reads `--memory 64m` (k, m, g, t, p, in
-// either case, with an optional `b` or `ib`); -1 for none or a lone `b`, 0 for text that is not one.
+// either case, with an optional `b` or `ib`); -1 for none or a lone `b`, 0 for text that is not
+// one.
 int suffix_shift(std::string_view suffix)
 {
     if (suffix.empty())
@@ -205,9 +206,10 @@ Result<FlagValue> flag_value(const ResourceFlag &flag, const std::string &text)
 Result<spec::Resources> resources_from(const cxxopts::ParseResult &flags)
 {
     spec::Resources resources;
-    if (flags.count("resources"))
-        resources = TRY(parse_resources(TRY(read_resources_text(flags["resources"].as<std::string>())),
-                                        flags["resources"].as<std::string>()));
+    if (flags.count("resources")) {
+        const auto &file = flags["resources"].as<std::string>();
+        resources = TRY(parse_resources(TRY(read_resources_text(file)), file));
+    }
     for (const auto &flag : resource_flags) {
         if (!flags.count(flag.name))
             continue;

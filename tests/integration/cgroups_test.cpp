@@ -355,8 +355,9 @@ TEST_CASE("cgroups: exec --cgroup runs in a sub-cgroup, which kill --all and del
         std::filesystem::create_directory(cgroup_dir(hierarchy, id) + "/sub");
 
     // One flag naming two controllers (a comma inside a value stays whole) and one each.
-    for (auto flags : {std::vector<std::string>{"--cgroup", "memory,pids:sub"},
-                       std::vector<std::string>{"--cgroup", "pids:sub", "--cgroup", "memory:sub"}}) {
+    using Flags = std::vector<std::string>;
+    for (auto flags : {Flags{"--cgroup", "memory,pids:sub"},
+                       Flags{"--cgroup", "pids:sub", "--cgroup", "memory:sub"}}) {
         std::vector<std::string> args = {"exec"};
         args.insert(args.end(), flags.begin(), flags.end());
         args.insert(args.end(), {id, "sh", "-c",
